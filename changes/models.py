@@ -1,0 +1,277 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from changes.markdown import render_markdown
+
+
+class Team(models.Model):
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        AGENT = "agent", _("Agent")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_one_per_user_and_team"),
+            models.CheckConstraint(condition=Q(role__in=["lead", "agent"]), name="membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.team} ({self.get_role_display()})"
+
+
+class Category(models.TextChoices):
+    DELIVERY_TIME = "delivery_time", _("Delivery time")
+    AVAILABILITY = "availability", _("Availability")
+    PRODUCT = "product", _("Product")
+    PRICING = "pricing", _("Pricing")
+    RETURNS = "returns", _("Returns")
+    PAYMENT = "payment", _("Payment")
+    AUTOMATION = "automation", _("Automation")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")
+    BOT = "bot", _("Chatbot")
+    SOCIAL = "social", _("Social media")
+    APP = "app", _("App")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
+def _validate_channels(value):
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Choose at least one channel."), code="required")
+    unknown = [item for item in value if item not in Channel.values]
+    if unknown:
+        raise ValidationError(
+            _("Unknown channel: %(value)s."), code="invalid_choice", params={"value": ", ".join(map(str, unknown))}
+        )
+
+
+def _validate_tags(value):
+    if not isinstance(value, list) or not all(isinstance(tag, str) and tag.strip() for tag in value):
+        raise ValidationError(_("Tags must be a list of non-empty words."), code="invalid")
+    if any(len(tag) > 50 for tag in value):
+        raise ValidationError(_("A tag may have at most 50 characters."), code="max_length")
+
+
+class ChangeQuerySet(models.QuerySet):
+    def active_on(self, day: datetime.date):
+        """Published changes in effect on `day`; an open end counts as still in effect."""
+        return self.filter(status=Change.Status.PUBLISHED, effective_from__lte=day).filter(
+            Q(effective_until__isnull=True) | Q(effective_until__gte=day)
+        )
+
+    def active_between(self, first: datetime.date, last: datetime.date):
+        """Published changes in effect on at least one day from `first` to `last`."""
+        return self.filter(status=Change.Status.PUBLISHED, effective_from__lte=last).filter(
+            Q(effective_until__isnull=True) | Q(effective_until__gte=first)
+        )
+
+
+class Change(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    title = models.CharField(_("title"), max_length=200)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="changes", verbose_name=_("team"))
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    customer_impact = models.TextField(
+        _("what the customer will feel"), blank=True, help_text=_("Markdown. Required for publishing.")
+    )
+    support_guidance = models.TextField(_("what support should say"), blank=True, help_text=_("Markdown."))
+    # Sanitised renderings, kept in step with the Markdown on every save.
+    customer_impact_html = models.TextField(editable=False, blank=True)
+    support_guidance_html = models.TextField(editable=False, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_until = models.DateField(
+        _("effective until"), null=True, blank=True, help_text=_("Leave empty if the change is permanent.")
+    )
+    channels = models.JSONField(_("channels"), default=list, validators=[_validate_channels])
+    tags = models.JSONField(_("tags"), default=list, blank=True, validators=[_validate_tags])
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    revision = models.PositiveIntegerField(
+        _("revision"), default=1, help_text=_("Goes up on every edit after publishing.")
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="filed_changes",
+        verbose_name=_("filed by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["customer_impact_html", "support_guidance_html", "updated_at"])
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("change")
+        verbose_name_plural = _("changes")
+        indexes = [models.Index(fields=["status", "effective_from", "effective_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_until__isnull=True) | Q(effective_until__gte=models.F("effective_from")),
+                name="change_ends_after_it_starts",
+                violation_error_message=_("The end date must be on or after the start date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(customer_impact=""),
+                name="change_published_has_customer_impact",
+                violation_error_message=_("A published change must say what the customer will feel."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "withdrawn"]), name="change_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="change_category_valid"),
+            models.CheckConstraint(condition=Q(severity__in=Severity.values), name="change_severity_valid"),
+            models.CheckConstraint(condition=~Q(title=""), name="change_title_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("changes:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if self.effective_from and self.effective_until and self.effective_until < self.effective_from:
+            errors["effective_until"] = ValidationError(
+                _("The end date must be on or after the start date."), code="ends_before_start"
+            )
+        if self.status != self.Status.DRAFT and not (self.customer_impact or "").strip():
+            errors["customer_impact"] = ValidationError(
+                _("Say what the customer will feel before publishing."), code="required_for_publishing"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self.customer_impact_html = render_markdown(self.customer_impact)
+        self.support_guidance_html = render_markdown(self.support_guidance)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "customer_impact_html", "support_guidance_html", "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def channel_labels(self) -> list[str]:
+        labels = dict(Channel.choices)
+        return [labels.get(channel, channel) for channel in self.channels]
+
+    @property
+    def notice_days(self) -> int:
+        """Days between publishing (today, for a draft) and the day the change takes effect."""
+        announced = timezone.localdate(self.published_at) if self.published_at else timezone.localdate()
+        return (self.effective_from - announced).days
+
+    @property
+    def is_late(self) -> bool:
+        return self.notice_days < settings.BULLETIN_MIN_NOTICE_DAYS
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.effective_from <= day
+            and (self.effective_until is None or day <= self.effective_until)
+        )
+
+
+class FactChange(models.Model):
+    """A fact customers were told that this change makes untrue, and what is true instead."""
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="fact_changes", verbose_name=_("change"))
+    old_text = models.CharField(_("old wording"), max_length=200)
+    new_text = models.CharField(_("new wording"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("fact change")
+        verbose_name_plural = _("fact changes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(old_text=""),
+                name="factchange_old_text_not_empty",
+                violation_error_message=_("The old wording may not be empty."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(old_text=models.F("new_text")),
+                name="factchange_changes_something",
+                violation_error_message=_("The new wording must differ from the old one."),
+            ),
+            models.UniqueConstraint(
+                fields=["change", "old_text"],
+                name="factchange_unique_old_text_per_change",
+                violation_error_message=_("This old wording is already listed for this change."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.old_text} → {self.new_text}"
+
+    def clean(self):
+        self.old_text = (self.old_text or "").strip()
+        self.new_text = (self.new_text or "").strip()
+        if not self.old_text:
+            raise ValidationError({"old_text": ValidationError(_("The old wording may not be empty."), code="required")})
+        if self.old_text == self.new_text:
+            raise ValidationError(
+                {"new_text": ValidationError(_("The new wording must differ from the old one."), code="unchanged")}
+            )

@@ -1,0 +1,67 @@
+"""Reading changes: the week's boundaries and the edit history shown on a change's page."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from changes.models import Change, FactChange, Team
+
+
+def week_bounds(day: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Monday and Sunday of the ISO week holding `day` (today in TIME_ZONE by default)."""
+    day = day or timezone.localdate()
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=6)
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: object
+    what: str  # "created", "changed", "fact_added", "fact_removed", "fact_changed"
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+
+def _display(field_name: str, value, teams: dict):
+    model_field = Change._meta.get_field(field_name)
+    if model_field.choices and value is not None:
+        return dict(model_field.flatchoices).get(value, value)
+    if field_name == "team":
+        return teams.get(value, value)
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value
+
+
+def change_history(change: Change) -> list[HistoryEntry]:
+    """Every recorded edit of the change and its fact changes, newest first."""
+    entries = []
+    records = list(change.history.select_related("history_user").order_by("history_date", "history_id"))
+    teams = dict(Team.objects.values_list("pk", "name"))
+    previous = None
+    for record in records:
+        if previous is None:
+            entries.append(HistoryEntry(record.history_date, record.history_user, "created"))
+        else:
+            delta = record.diff_against(previous)
+            diffs = [
+                (
+                    str(Change._meta.get_field(item.field).verbose_name),
+                    _display(item.field, item.old, teams),
+                    _display(item.field, item.new, teams),
+                )
+                for item in delta.changes
+                if item.field not in {"revision"}
+            ]
+            if diffs:
+                entries.append(HistoryEntry(record.history_date, record.history_user, "changed", diffs))
+        previous = record
+
+    fact_records = FactChange.history.filter(change_id=change.pk).select_related("history_user")
+    for record in fact_records.order_by("history_date", "history_id"):
+        wording = f"{record.old_text} → {record.new_text}"
+        kind = {"+": "fact_added", "-": "fact_removed", "~": "fact_changed"}[record.history_type]
+        entries.append(HistoryEntry(record.history_date, record.history_user, kind, [("", "", wording)]))
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries

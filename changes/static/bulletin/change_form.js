@@ -1,0 +1,49 @@
+// Fact-change rows can be added and removed; Markdown fields can be previewed.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var previewUrl = script.dataset.previewUrl;
+  var total = document.getElementById("id_facts-TOTAL_FORMS");
+  var rows = document.getElementById("fact-rows");
+  var template = document.getElementById("fact-template");
+
+  document.getElementById("add-fact").addEventListener("click", function () {
+    var index = parseInt(total.value, 10);
+    var html = template.innerHTML.replace(/__prefix__/g, index);
+    rows.insertAdjacentHTML("beforeend", html);
+    total.value = index + 1;
+    var inputs = rows.lastElementChild.querySelectorAll("input[type=text]");
+    if (inputs.length) inputs[0].focus();
+  });
+
+  rows.addEventListener("change", function (event) {
+    if (event.target.name && event.target.name.endsWith("-DELETE")) {
+      event.target.closest(".fact-row").classList.toggle("removed", event.target.checked);
+    }
+  });
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  document.querySelectorAll(".preview-button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.dataset.previewFor);
+      var target = document.getElementById(button.dataset.previewFor + "_preview");
+      var body = new URLSearchParams({ text: source.value });
+      fetch(previewUrl, {
+        method: "POST",
+        body: body,
+        headers: { "X-CSRFToken": csrfToken() },
+        credentials: "same-origin",
+      })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          // The server returns nh3-sanitised HTML only.
+          target.innerHTML = html;
+          target.hidden = false;
+        });
+    });
+  });
+})();

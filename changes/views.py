@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from changes import services
+from changes.filters import ChangeListFilter
+from changes.forms import ChangeForm, FactChangeFormSet
+from changes.markdown import render_markdown
+from changes.permissions import can_file, can_manage, can_view, changes_visible_to
+from changes.selectors import change_history
+
+PAGE_SIZE = 20
+
+
+def _visible_change_or_404(request, pk):
+    change = get_object_or_404(changes_visible_to(request.user).select_related("team", "created_by"), pk=pk)
+    if not can_view(request.user, change):  # pragma: no cover - changes_visible_to already narrows
+        raise PermissionDenied
+    return change
+
+
+@login_required
+def change_list(request):
+    queryset = changes_visible_to(request.user).select_related("team").prefetch_related("fact_changes")
+    change_filter = ChangeListFilter(request.GET, queryset=queryset)
+    page = Paginator(change_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "changes/change_list.html",
+        {
+            "filter": change_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "can_file": can_file(request.user),
+        },
+    )
+
+
+def _save_form(request, *, change=None):
+    """Shared by filing and editing: one form, one fact-change set, one service call."""
+    form = ChangeForm(request.POST or None, instance=change, user=request.user)
+    initial_facts = [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()] if change else []
+    facts = FactChangeFormSet(request.POST or None, initial=initial_facts, prefix="facts")
+    if request.method == "POST" and form.is_valid() and facts.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        try:
+            if change is None:
+                change = services.change_create(user=request.user, data=data, facts=facts.facts())
+                messages.success(request, _("Draft saved. Publish it when it is ready."))
+            else:
+                services.change_update(change=change, user=request.user, data=data, facts=facts.facts())
+                messages.success(request, _("Change saved."))
+            return redirect(change)
+        except ValidationError as error:
+            if hasattr(error, "error_dict") and "fact_changes" in error.error_dict:
+                for message in error.error_dict.pop("fact_changes"):
+                    facts._non_form_errors.extend(message.messages)
+            if not hasattr(error, "error_dict") or error.error_dict:
+                form.add_error(None, error)
+    template = "changes/change_form.html"
+    return render(request, template, {"form": form, "facts": facts, "change": change})
+
+
+@login_required
+def change_create(request):
+    if not can_file(request.user):
+        raise PermissionDenied(_("Only team leads can file changes."))
+    return _save_form(request)
+
+
+@login_required
+def change_edit(request, pk):
+    change = _visible_change_or_404(request, pk)
+    if not can_manage(request.user, change):
+        raise PermissionDenied(_("Only leads of the filing team can edit this change."))
+    if change.status == change.Status.WITHDRAWN:
+        messages.error(request, _("A withdrawn change can no longer be edited."))
+        return redirect(change)
+    return _save_form(request, change=change)
+
+
+@login_required
+def change_detail(request, pk):
+    change = _visible_change_or_404(request, pk)
+    return render(
+        request,
+        "changes/change_detail.html",
+        {
+            "change": change,
+            "facts": change.fact_changes.all(),
+            "history": change_history(change),
+            "can_manage": can_manage(request.user, change),
+        },
+    )
+
+
+def _transition(request, pk, service, success_message):
+    change = _visible_change_or_404(request, pk)
+    if not can_manage(request.user, change):
+        raise PermissionDenied
+    try:
+        service(change=change, user=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success_message)
+    return redirect(change)
+
+
+@require_POST
+@login_required
+def change_publish(request, pk):
+    return _transition(request, pk, services.change_publish, _("Published. Support sees it now."))
+
+
+@require_POST
+@login_required
+def change_withdraw(request, pk):
+    return _transition(request, pk, services.change_withdraw, _("Withdrawn."))
+
+
+@require_POST
+@login_required
+def markdown_preview(request):
+    return HttpResponse(render_markdown(request.POST.get("text", "")), content_type="text/html; charset=utf-8")

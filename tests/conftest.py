@@ -1,0 +1,90 @@
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from changes.models import Change, FactChange, Membership, Team
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_team(db):
+    def make(slug=None, name=None):
+        slug = slug or f"team-{next(_counter)}"
+        return Team.objects.get_or_create(slug=slug, defaults={"name": name or slug.title()})[0]
+
+    return make
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username=None, *, team=None, role=None, staff=False, password="pw"):
+        username = username or f"user{next(_counter)}"
+        user = get_user_model().objects.create_user(
+            username=username, email=f"{username}@example.com", password=password, is_staff=staff
+        )
+        if team is not None:
+            Membership.objects.create(user=user, team=team, role=role or Membership.Role.AGENT)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_change(db):
+    def make(*, team, user=None, facts=(), status=Change.Status.DRAFT, **fields):
+        if user is None:
+            user = get_user_model().objects.create_user(username=f"author{next(_counter)}")
+        today = timezone.localdate()
+        values = {
+            "title": "Neuer Lieferant für Gartenmöbel",
+            "category": "delivery_time",
+            "customer_impact": "Lieferzeit steigt auf **10–14 Werktage**.",
+            "support_guidance": "Bitte auf die neue Lieferzeit hinweisen.",
+            "effective_from": today + datetime.timedelta(days=10),
+            "channels": ["email", "chat"],
+            "severity": "high",
+        }
+        values.update(fields)
+        change = Change.objects.create(team=team, created_by=user, status=status, **values)
+        if status != Change.Status.DRAFT and change.published_at is None:
+            change.published_at = timezone.now()
+            change.save(update_fields=["published_at"])
+        for position, (old_text, new_text) in enumerate(facts):
+            FactChange.objects.create(change=change, old_text=old_text, new_text=new_text, position=position)
+        return change
+
+    return make
+
+
+@pytest.fixture
+def team(make_team):
+    return make_team("einkauf", "Einkauf")
+
+
+@pytest.fixture
+def other_team(make_team):
+    return make_team("logistik", "Logistik")
+
+
+@pytest.fixture
+def lead(make_user, team):
+    return make_user("lead", team=team, role=Membership.Role.LEAD)
+
+
+@pytest.fixture
+def other_lead(make_user, other_team):
+    return make_user("otherlead", team=other_team, role=Membership.Role.LEAD)
+
+
+@pytest.fixture
+def agent(make_user, make_team):
+    return make_user("agent", team=make_team("support", "Support"), role=Membership.Role.AGENT)
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff", staff=True)

@@ -1,0 +1,23 @@
+"""Test settings: the real PostgreSQL and Redis of the machine, unless told otherwise.
+
+DATABASE_URL and REDIS_URL still win when set, so parallel runs can use their own
+database and Redis number.
+"""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "*")
+os.environ.setdefault("LANGUAGE_CODE", "en")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
