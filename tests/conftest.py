@@ -88,3 +88,32 @@ def agent(make_user, make_team):
 @pytest.fixture
 def staff(make_user):
     return make_user("staff", staff=True)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker on the real Redis broker, in a thread, for the length of a test.
+
+    Tests that use it see committed rows only (hence transactional_db): the worker
+    thread has its own database connection.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
+        yield app
+
+
+def wait_for(condition, *, timeout=20.0, interval=0.05):
+    """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
