@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.models import Change, FactChange, Membership, Team
+from changes.models import Change, FactChange, FeedToken, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -48,3 +48,10 @@ class FactChangeAdmin(SimpleHistoryAdmin):
     list_display = ["old_text", "new_text", "change"]
     search_fields = ["old_text", "new_text", "change__title"]
     autocomplete_fields = ["change"]
+
+
+@admin.register(FeedToken)
+class FeedTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "created_at"]
+    search_fields = ["user__username"]
+    readonly_fields = ["key", "created_at"]

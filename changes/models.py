@@ -275,3 +275,20 @@ class FactChange(models.Model):
             raise ValidationError(
                 {"new_text": ValidationError(_("The new wording must differ from the old one."), code="unchanged")}
             )
+
+
+class FeedToken(models.Model):
+    """A per-user secret in feed URLs: calendar and feed readers cannot send login headers."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_token", verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feed token")
+        verbose_name_plural = _("feed tokens")
+
+    def __str__(self):
+        return f"{self.user} ({self.key[:6]}…)"

@@ -4,10 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from changes import services
+from changes.feeds import feed_token_rotate
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
 from changes.markdown import render_markdown
@@ -131,3 +133,14 @@ def change_withdraw(request, pk):
 @login_required
 def markdown_preview(request):
     return HttpResponse(render_markdown(request.POST.get("text", "")), content_type="text/html; charset=utf-8")
+
+
+@require_POST
+@login_required
+def feed_token_rotate_view(request):
+    feed_token_rotate(user=request.user)
+    messages.success(request, _("Your feed links were renewed. Old links no longer work."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "changes:list"
+    return redirect(target)
