@@ -85,7 +85,8 @@ def _check_team(user, team: Team) -> None:
 
 
 def _send_on_commit(signal, **kwargs) -> None:
-    transaction.on_commit(partial(signal.send, sender=Change, **kwargs))
+    # robust: a failing receiver is logged and must not turn a committed publish into an error page.
+    transaction.on_commit(partial(signal.send, sender=Change, **kwargs), robust=True)
 
 
 @transaction.atomic

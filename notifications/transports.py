@@ -1,0 +1,108 @@
+"""Sending one delivery by e-mail, Slack or signed webhook.
+
+Each transport returns the HTTP status (None for e-mail) on success and raises
+TemporaryFailure (worth another try: timeouts, refused connections, 5xx, 429,
+SMTP 4xx) or PermanentFailure (another try would fail the same way).
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import smtplib
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+HTTP_TIMEOUT = (5, 15)  # connect, read
+
+
+class TemporaryFailure(Exception):
+    def __init__(self, message, *, status_code=None, retry_after=None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    def __init__(self, message, *, status_code=None):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The X-Bulletin-Signature value: HMAC-SHA256 of the exact request body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def message_id(delivery) -> str:
+    # The same Message-ID on every attempt lets mail servers and clients drop a
+    # copy that an at-least-once resend produced.
+    local = re.sub(r"[^A-Za-z0-9.-]+", ".", delivery.key).strip(".")
+    return f"<{local}.s{delivery.subscription_id}@bulletin>"
+
+
+def send_email(delivery) -> None:
+    payload = delivery.payload
+    message = EmailMultiAlternatives(
+        subject=payload["subject"],
+        body=payload["text"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[payload.get("to") or delivery.subscription.target],
+        headers={"Message-ID": message_id(delivery), **payload.get("headers", {})},
+    )
+    if payload.get("html"):
+        message.attach_alternative(payload["html"], "text/html")
+    try:
+        message.send()
+    except smtplib.SMTPResponseException as error:
+        if 400 <= error.smtp_code < 500:
+            raise TemporaryFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+        raise PermanentFailure(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+    except smtplib.SMTPRecipientsRefused as error:
+        raise PermanentFailure(f"recipient refused: {error.recipients!r}") from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+
+
+def _post(url: str, body: bytes, headers: dict) -> int:
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
+    except requests.RequestException as error:
+        raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+    code = response.status_code
+    if 200 <= code < 300:
+        return code
+    excerpt = response.text[:300]
+    if code == 429 or code >= 500:
+        retry_after = response.headers.get("Retry-After")
+        raise TemporaryFailure(
+            f"HTTP {code}: {excerpt}",
+            status_code=code,
+            retry_after=int(retry_after) if retry_after and retry_after.isdigit() else None,
+        )
+    raise PermanentFailure(f"HTTP {code}: {excerpt}", status_code=code)
+
+
+def send_slack(delivery) -> int:
+    payload = {"text": delivery.payload["text"]}
+    if delivery.payload.get("blocks"):
+        payload["blocks"] = delivery.payload["blocks"]
+    return _post(delivery.subscription.target, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+
+def send_webhook(delivery) -> int:
+    body = json.dumps(delivery.payload["body"], separators=(",", ":"), sort_keys=True).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Bulletin-Webhooks/1",
+        "X-Bulletin-Event": delivery.payload.get("event", ""),
+        "X-Bulletin-Delivery": delivery.key,
+    }
+    if delivery.subscription.secret:
+        headers["X-Bulletin-Signature"] = sign(delivery.subscription.secret, body)
+    return _post(delivery.subscription.target, body, headers)
+
+
+TRANSPORTS = {"email": send_email, "slack": send_slack, "webhook": send_webhook}
