@@ -117,3 +117,14 @@ def wait_for(condition, *, timeout=20.0, interval=0.05):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@pytest.fixture
+def http_receiver():
+    """A real HTTP server on a free port; set `.script` to the statuses it should answer with."""
+    from tests.receivers import start_http_receiver
+
+    receiver, server = start_http_receiver()
+    yield receiver
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,49 @@
+"""Real HTTP and SMTP servers for delivery tests, started and stopped by fixtures."""
+
+import http.server
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class HttpReceiver:
+    """Records every POST; answers with the next status in `script`, then 200."""
+
+    url: str = ""
+    requests: list = field(default_factory=list)
+    script: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def json_bodies(self):
+        return [json.loads(request["body"]) for request in self.requests if request["status"] < 300]
+
+
+def start_http_receiver():
+    receiver = HttpReceiver()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            with receiver.lock:
+                status = receiver.script.pop(0) if receiver.script else 200
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
+            self.send_response(status)
+            self.end_headers()
+            self.wfile.write(b"ok" if status < 300 else b"nope")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return receiver, server
