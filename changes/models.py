@@ -77,19 +77,21 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
+# Error codes must not collide with the field's own error_messages keys
+# ("invalid", "invalid_choice", "blank"): Django would swap in its generic text.
 def _validate_channels(value):
     if not isinstance(value, list) or not value:
-        raise ValidationError(_("Choose at least one channel."), code="required")
+        raise ValidationError(_("Choose at least one channel."), code="no_channel")
     unknown = [item for item in value if item not in Channel.values]
     if unknown:
         raise ValidationError(
-            _("Unknown channel: %(value)s."), code="invalid_choice", params={"value": ", ".join(map(str, unknown))}
+            _("Unknown channel: %(value)s."), code="unknown_channel", params={"value": ", ".join(map(str, unknown))}
         )
 
 
 def _validate_tags(value):
     if not isinstance(value, list) or not all(isinstance(tag, str) and tag.strip() for tag in value):
-        raise ValidationError(_("Tags must be a list of non-empty words."), code="invalid")
+        raise ValidationError(_("Tags must be a list of non-empty words."), code="invalid_tags")
     if any(len(tag) > 50 for tag in value):
         raise ValidationError(_("A tag may have at most 50 characters."), code="max_length")
 
@@ -128,7 +130,12 @@ class Change(models.Model):
     effective_until = models.DateField(
         _("effective until"), null=True, blank=True, help_text=_("Leave empty if the change is permanent.")
     )
-    channels = models.JSONField(_("channels"), default=list, validators=[_validate_channels])
+    channels = models.JSONField(
+        _("channels"),
+        default=list,
+        validators=[_validate_channels],
+        error_messages={"blank": _("Choose at least one channel.")},
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True, validators=[_validate_tags])
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)

@@ -1,0 +1,114 @@
+"""The change pages as a reader sees them."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from changes.models import Change
+
+
+def test_the_list_is_newest_first_and_paginated(client, agent, make_change, team):
+    for number in range(25):
+        make_change(team=team, status=Change.Status.PUBLISHED, title=f"Änderung {number:02}")
+    client.force_login(agent)
+    first = client.get(reverse("changes:list")).content.decode()
+    assert first.index("Änderung 24") < first.index("Änderung 23")
+    assert "Änderung 04" not in first
+    second = client.get(reverse("changes:list"), {"page": 2}).content.decode()
+    assert "Änderung 04" in second and "Änderung 24" not in second
+
+
+def test_the_list_runs_the_same_queries_for_one_or_many_changes(client, agent, make_change, team,
+                                                                 django_assert_max_num_queries):
+    make_change(team=team, status=Change.Status.PUBLISHED, facts=[("a", "b")])
+    client.force_login(agent)
+    client.get(reverse("changes:list"))  # warm the session
+    with django_assert_max_num_queries(8) as few:
+        client.get(reverse("changes:list"))
+    for _ in range(19):
+        make_change(team=team, status=Change.Status.PUBLISHED, facts=[("a", "b"), ("c", "d")])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("changes:list"))
+
+
+def test_the_list_filters_by_team_status_category_and_this_week(client, staff, make_change, team, other_team):
+    today = timezone.localdate()
+    make_change(team=team, status=Change.Status.PUBLISHED, title="Jetzt", effective_from=today,
+                category="pricing")
+    make_change(team=other_team, status=Change.Status.PUBLISHED, title="Später",
+                effective_from=today + datetime.timedelta(days=30))
+    make_change(team=team, title="Entwurf")
+    client.force_login(staff)
+
+    def titles(**query):
+        page = client.get(reverse("changes:list"), query).context["page"]
+        return {change.title for change in page.object_list}
+
+    assert titles(team=team.slug) == {"Jetzt", "Entwurf"}
+    assert titles(status="draft") == {"Entwurf"}
+    assert titles(category="pricing") == {"Jetzt"}
+    assert titles(this_week="true") == {"Jetzt"}
+
+
+def test_a_bad_filter_value_is_a_form_error_not_a_crash(client, agent):
+    client.force_login(agent)
+    response = client.get(reverse("changes:list"), {"status": "nonsense", "page": "x"})
+    assert response.status_code == 200
+
+
+def test_the_change_page_renders_markdown_sanitised(client, agent, make_change, team):
+    change = make_change(
+        team=team,
+        status=Change.Status.PUBLISHED,
+        customer_impact='Dauer **10–14 Werktage** <script>alert(1)</script> [klick](javascript:alert(1))',
+        support_guidance='<img src=x onerror="alert(1)">Bitte ehrlich sein.',
+        facts=[("5–7 Werktage", "10–14 Werktage")],
+    )
+    client.force_login(agent)
+    html = client.get(change.get_absolute_url()).content.decode()
+    assert "<strong>10–14 Werktage</strong>" in html
+    assert "<script>alert" not in html and "javascript:alert" not in html and "onerror" not in html
+    assert "5–7 Werktage" in html and "Bitte ehrlich sein." in html
+
+
+def test_the_change_page_shows_notice_days_and_history(client, lead, team):
+    from changes import services
+
+    change = services.change_create(
+        user=lead,
+        data={"title": "Alt", "team": team, "category": "pricing", "customer_impact": "Teurer.",
+              "effective_from": timezone.localdate() + datetime.timedelta(days=3), "channels": ["email"]},
+    )
+    services.change_publish(change=change, user=lead)
+    services.change_update(change=change, user=lead, data={"title": "Neu"})
+    client.force_login(lead)
+    response = client.get(change.get_absolute_url())
+    html = response.content.decode()
+    assert response.context["change"].notice_days == 3
+    assert "Alt" in html and "Neu" in html  # the history shows old and new value
+    assert "lead" in html
+
+
+def test_publish_and_withdraw_buttons_are_shown_only_to_those_allowed(client, lead, agent, make_change, team):
+    change = make_change(team=team, status=Change.Status.PUBLISHED)
+    withdraw = reverse("changes:withdraw", args=[change.pk])
+    client.force_login(lead)
+    assert withdraw in client.get(change.get_absolute_url()).content.decode()
+    client.force_login(agent)
+    assert withdraw not in client.get(change.get_absolute_url()).content.decode()
+
+
+def test_the_markdown_preview_is_sanitised(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("changes:preview"), {"text": "**fett** <script>x()</script>"})
+    assert response.status_code == 200
+    assert b"<strong>fett</strong>" in response.content and b"<script" not in response.content
+
+
+def test_the_pages_speak_german_and_english(client, agent, settings):
+    client.force_login(agent)
+    client.post(reverse("set_language"), {"language": "de", "next": "/changes/"})
+    assert "Änderungen" in client.get(reverse("changes:list")).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/changes/"})
+    assert "Changes" in client.get(reverse("changes:list")).content.decode()

@@ -1,0 +1,70 @@
+"""`changes` announces each transition once, and only after the transaction commits."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+
+from changes import services, signals
+from changes.models import Change
+
+
+@pytest.fixture
+def heard():
+    events = []
+
+    def receiver(signal, sender, change, revision, **kwargs):
+        events.append((signal, change.pk, revision, kwargs.get("changed_fields")))
+
+    names = {signals.change_published: "published", signals.change_updated: "updated", signals.change_withdrawn: "withdrawn"}
+    for signal in names:
+        signal.connect(receiver, weak=False)
+    yield events, names
+    for signal in names:
+        signal.disconnect(receiver)
+
+
+def _names(heard):
+    events, names = heard
+    return [(names[signal], revision, fields) for signal, _pk, revision, fields in events]
+
+
+def _draft(lead, team):
+    return services.change_create(
+        user=lead,
+        data={
+            "title": "Neuer Lieferant",
+            "team": team,
+            "category": "delivery_time",
+            "customer_impact": "Länger.",
+            "effective_from": datetime.date(2026, 12, 7),
+            "channels": ["email"],
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_transition_is_announced_once_after_commit(lead, team, heard):
+    change = _draft(lead, team)
+    services.change_update(change=change, user=lead, data={"title": "Entwurf"})  # drafts are not news
+    assert _names(heard) == []
+
+    with transaction.atomic():
+        services.change_publish(change=change, user=lead)
+        assert _names(heard) == [], "nothing is announced before the commit"
+    assert _names(heard) == [("published", 1, None)]
+
+    services.change_update(change=change, user=lead, data={"title": "Neu"})
+    services.change_update(change=change, user=lead, data={"title": "Neu"})  # no real change, no news
+    services.change_withdraw(change=change, user=lead)
+    assert _names(heard) == [("published", 1, None), ("updated", 2, ["title"]), ("withdrawn", 2, None)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_publish_announces_nothing(lead, team, heard):
+    change = _draft(lead, team)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.change_publish(change=change, user=lead)
+        raise RuntimeError("something later failed")
+    assert _names(heard) == []
+    assert Change.objects.get(pk=change.pk).status == Change.Status.DRAFT
