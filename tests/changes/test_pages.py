@@ -112,3 +112,14 @@ def test_the_pages_speak_german_and_english(client, agent, settings):
     assert "Änderungen" in client.get(reverse("changes:list")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/changes/"})
     assert "Changes" in client.get(reverse("changes:list")).content.decode()
+
+
+def test_form_errors_are_in_the_users_language(client, lead, team):
+    from tests.changes.test_filing import _form_data
+
+    client.force_login(lead)
+    client.post(reverse("set_language"), {"language": "de", "next": "/changes/new/"})
+    response = client.post(reverse("changes:create"), _form_data(team, effective_until="2026-12-01", channels=[]))
+    html = response.content.decode()
+    assert "Das Enddatum muss am oder nach dem Startdatum liegen." in html
+    assert "Wählen Sie mindestens einen Kanal." in html
