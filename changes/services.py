@@ -6,7 +6,6 @@ with a signal after commit, so receivers never see a rolled-back change.
 """
 
 from collections.abc import Iterable, Mapping
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -86,7 +85,11 @@ def _check_team(user, team: Team) -> None:
 
 def _send_on_commit(signal, **kwargs) -> None:
     # robust: a failing receiver is logged and must not turn a committed publish into an error page.
-    transaction.on_commit(partial(signal.send, sender=Change, **kwargs), robust=True)
+    # A named function, not a partial: Django logs the failure by the callback's __qualname__.
+    def announce():
+        signal.send(sender=Change, **kwargs)
+
+    transaction.on_commit(announce, robust=True)
 
 
 @transaction.atomic

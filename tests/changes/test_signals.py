@@ -68,3 +68,16 @@ def test_a_rolled_back_publish_announces_nothing(lead, team, heard):
         raise RuntimeError("something later failed")
     assert _names(heard) == []
     assert Change.objects.get(pk=change.pk).status == Change.Status.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_receiver_does_not_undo_or_break_the_publish(lead, team):
+    def broken(**kwargs):
+        raise RuntimeError("receiver bug")
+
+    signals.change_published.connect(broken, weak=False)
+    try:
+        change = services.change_publish(change=_draft(lead, team), user=lead)
+    finally:
+        signals.change_published.disconnect(broken)
+    assert Change.objects.get(pk=change.pk).status == Change.Status.PUBLISHED
