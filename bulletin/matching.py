@@ -1,0 +1,256 @@
+"""Finding old facts in support texts.
+
+Texts and phrases are compared in a normalised form: HTML read as its visible
+text, NFKC, case folded, every dash variant one "-" without spaces around it,
+every whitespace run one space, typographic quotes folded. The normalised body
+is stored with each text (computing it costs more than scanning it), so a scan
+only runs the Aho-Corasick automaton over stored strings.
+
+Two normalisers produce the same string: `normalise` is fast (whole-string C
+operations) and is what gets stored; `normalise_mapped` is slow (per character)
+but also says where each normalised character came from in the original body.
+It runs only on the few texts that matched, to cut excerpts, highlight the spot
+and build the proposed text.
+"""
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import ahocorasick
+
+# Hyphen-minus, en dash, em dash, minus, non-breaking hyphen (U+2011), hyphen (U+2010),
+# figure dash (U+2012), small/full-width hyphen-minus and horizontal bar.
+DASHES = "-\u2013\u2014\u2212\u2011\u2010\u2012\ufe63\uff0d\u2015"
+DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e"
+SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2039\u203a\u2032`\u00b4"
+_FOLD = str.maketrans({**{c: "-" for c in DASHES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}})
+
+# Tags that separate words when a browser renders them; other tags (b, i, span, a …) do not.
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 header hr "
+    "li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+# Comments, script/style with their content, tags, and character references the way html.unescape sees them.
+_TOKEN_RE = re.compile(
+    r"(?P<skip><!--.*?-->|<(?P<raw>script|style)\b.*?</(?P=raw)\s*>)"
+    r"|(?P<tag></?(?P<name>[a-zA-Z][a-zA-Z0-9]*)\b[^>]*>)"
+    r"|(?P<entity>&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?))",
+    re.S,
+)
+_HTML_HINT_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+_DASH_SPACE_RE = re.compile(r"\s*-\s*")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text holds a tag or a character reference; such bodies are read as their visible text."""
+    return _HTML_HINT_RE.search(text) is not None
+
+
+def _token_text(match: re.Match) -> str:
+    if match.group("skip"):
+        return ""
+    if match.group("tag"):
+        return " " if match.group("name").lower() in _BLOCK_TAGS else ""
+    return html.unescape(match.group("entity"))
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+
+
+def normalise(text: str) -> str:
+    """The form texts and phrases are compared in (see the module docstring)."""
+    if not text:
+        return ""
+    if looks_like_html(text):
+        text = _TOKEN_RE.sub(_token_text, text)
+    text = _fold(text)
+    text = _DASH_SPACE_RE.sub("-", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalise_mapped(text: str) -> tuple[str, list[int], list[int]]:
+    """`normalise(text)` plus, for each of its characters, the start and end index in `text` it came from."""
+    units: list[tuple[str, int, int]] = []  # (visible text, start, end) in the original
+
+    def add_plain(start: int, end: int) -> None:
+        units.extend((text[i], i, i + 1) for i in range(start, end))
+
+    if looks_like_html(text):
+        position = 0
+        for match in _TOKEN_RE.finditer(text):
+            add_plain(position, match.start())
+            units.append((_token_text(match), match.start(), match.end()))
+            position = match.end()
+        add_plain(position, len(text))
+    else:
+        add_plain(0, len(text))
+
+    # Combining marks belong to the character before them: NFKC composes them together.
+    merged: list[tuple[str, int, int]] = []
+    for piece, start, end in units:
+        if merged and len(piece) == 1 and unicodedata.combining(piece):
+            previous, previous_start, _ = merged[-1]
+            merged[-1] = (previous + piece, previous_start, end)
+        else:
+            merged.append((piece, start, end))
+
+    chars: list[tuple[str, int, int]] = []
+    for piece, start, end in merged:
+        chars.extend((char, start, end) for char in _fold(piece))
+
+    out: list[tuple[str, int, int]] = []
+    for char, start, end in chars:
+        if char.isspace():
+            if out and out[-1][0] in " -":
+                continue  # runs collapse; no space after a dash
+            out.append((" ", start, end))
+        elif char == "-":
+            if out and out[-1][0] == " ":
+                out.pop()  # no space before a dash
+            out.append((char, start, end))
+        else:
+            out.append((char, start, end))
+    if out and out[-1][0] == " ":
+        out.pop()
+    if out and out[0][0] == " ":
+        out.pop(0)
+    return "".join(c for c, _, _ in out), [s for _, s, _ in out], [e for _, _, e in out]
+
+
+@dataclass(frozen=True)
+class Match:
+    key: object  # what the phrase was registered with, e.g. a fact change id
+    start: int  # in the normalised text
+    end: int  # exclusive
+
+
+def _is_word_start(text: str, start: int, phrase: str) -> bool:
+    return start == 0 or not phrase[0].isalnum() or not text[start - 1].isalnum()
+
+
+def _is_number_end(text: str, end: int, phrase: str) -> bool:
+    """A phrase ending in a digit must not end inside a longer number ("8" in "85", "8,5" or "8.5")."""
+    if not phrase[-1].isdigit() or end >= len(text):
+        return True
+    following = text[end]
+    if following.isdigit():
+        return False
+    return not (following in ".," and end + 1 < len(text) and text[end + 1].isdigit())
+
+
+class PhraseMatcher:
+    """Finds normalised phrases in normalised texts at word starts.
+
+    A phrase may continue into a longer word ("5-7 werktage" is in "5-7 werktagen")
+    but not into a longer number. Several keys may share one phrase.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[object, str]]):
+        keys_by_phrase: dict[str, list] = {}
+        for key, phrase in phrases:
+            if phrase:
+                keys_by_phrase.setdefault(phrase, []).append(key)
+        self.phrases = keys_by_phrase
+        self._automaton = ahocorasick.Automaton()
+        for phrase, keys in keys_by_phrase.items():
+            self._automaton.add_word(phrase, (phrase, tuple(keys)))
+        if keys_by_phrase:
+            self._automaton.make_automaton()
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def iter_matches(self, text: str) -> Iterator[Match]:
+        """Every occurrence of every phrase, in order of where it ends."""
+        if not self.phrases:
+            return
+        for last, (phrase, keys) in self._automaton.iter(text):
+            start, end = last - len(phrase) + 1, last + 1
+            if _is_word_start(text, start, phrase) and _is_number_end(text, end, phrase):
+                for key in keys:
+                    yield Match(key, start, end)
+
+    def keys_in(self, text: str) -> set:
+        """The keys of the phrases found in `text` (the hot loop of a full scan)."""
+        if not self.phrases:
+            return set()
+        found = set()
+        for last, (phrase, keys) in self._automaton.iter(text):
+            start, end = last - len(phrase) + 1, last + 1
+            if _is_word_start(text, start, phrase) and _is_number_end(text, end, phrase):
+                found.update(keys)
+        return found
+
+
+def phrase_find_all(normalised_text: str, phrase: str) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans of `phrase` in `normalised_text`, left to right."""
+    spans, position = [], 0
+    matcher = PhraseMatcher([(None, phrase)])
+    for match in sorted(matcher.iter_matches(normalised_text), key=lambda m: m.start):
+        if match.start >= position:
+            spans.append((match.start, match.end))
+            position = match.end
+    return spans
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where an old wording stands in an original body, and what the body looks like with the new one."""
+
+    start: int  # first occurrence, index into the original body
+    end: int
+    excerpt: str
+    proposed_text: str
+    occurrences: int
+
+
+EXCERPT_CONTEXT = 60
+
+
+def _visible(fragment: str, is_html: bool) -> str:
+    if is_html:
+        fragment = _TOKEN_RE.sub(_token_text, fragment)
+    return _SPACE_RE.sub(" ", fragment)
+
+
+def spot_locate(*, body: str, phrase: str, new_text: str, mapped=None) -> Spot | None:
+    """Locate the normalised `phrase` in `body`; None if it is not there.
+
+    `mapped` may pass a cached `normalise_mapped(body)`. The proposed text replaces
+    every occurrence; an empty `new_text` gives an empty proposal (nothing to suggest).
+    """
+    normalised, starts, ends = mapped or normalise_mapped(body)
+    spans = phrase_find_all(normalised, phrase)
+    if not spans:
+        return None
+    is_html = looks_like_html(body)
+    original = [(starts[s], ends[e - 1]) for s, e in spans]
+    first_start, first_end = original[0]
+    before = body[max(0, first_start - EXCERPT_CONTEXT) : first_start]
+    after = body[first_end : first_end + EXCERPT_CONTEXT]
+    excerpt = (
+        ("…" if first_start > EXCERPT_CONTEXT else "")
+        + _visible(before, is_html).lstrip()
+        + _visible(body[first_start:first_end], is_html)
+        + _visible(after, is_html).rstrip()
+        + ("…" if first_end + EXCERPT_CONTEXT < len(body) else "")
+    )
+    proposed = ""
+    if new_text:
+        replacement = html.escape(new_text, quote=False) if is_html else new_text
+        pieces, position = [], 0
+        for start, end in original:
+            pieces.append(body[position:start])
+            pieces.append(replacement)
+            if is_html:
+                # Keep the tags the old wording spanned, so the markup stays balanced.
+                pieces.extend(re.findall(r"<[^>]*>", body[start:end]))
+            position = end
+        pieces.append(body[position:])
+        proposed = "".join(pieces)
+    return Spot(first_start, first_end, excerpt.strip(), proposed, len(spans))

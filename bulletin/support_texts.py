@@ -1,0 +1,246 @@
+"""Importing support texts (macros and FAQ entries) from the help desk.
+
+Shared by `import_support_texts` and the bulk API. Rows are validated one by one
+(a bad row is reported and skipped, never stops the good ones) and written in
+batches with bulk operations, so 100,000 rows take seconds.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bulletin.matching import normalise
+from bulletin.models import SupportText
+from changes.models import Team
+
+COLUMNS = ("external_id", "kind", "title", "body", "url", "language", "tags")
+# Compared to tell an updated row from an unchanged one; owner_team only when the row names it.
+COMPARED = ("kind", "title", "body", "url", "language", "tags", "active")
+BATCH_SIZE = 1000
+_url_valid = URLValidator(schemes=["http", "https"])
+_TAG_SEPARATORS = (";", "|")
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line or index, {field: reason})
+    changed_ids: list[int] = field(default_factory=list)  # created or updated: these need a scan
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+        }
+
+
+def _tags(value) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        separator = next((s for s in _TAG_SEPARATORS if s in value), ",")
+        value = value.split(separator)
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise ValueError(_("Tags must be a list of words or a comma-separated string."))
+    tags = [tag.strip() for tag in value if tag.strip()]
+    if any(len(tag) > 50 for tag in tags):
+        raise ValueError(_("A tag may have at most 50 characters."))
+    return tags
+
+
+def _text(row: dict, name: str, *, required: bool, max_length: int | None, errors: dict) -> str:
+    value = row.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            errors[name] = _("Must be text.")
+            return ""
+    value = value if name == "body" else value.strip()
+    if required and not value.strip():
+        errors[name] = _("This field is required.")
+    elif max_length and len(value) > max_length:
+        errors[name] = _("At most %(max)s characters.") % {"max": max_length}
+    return value
+
+
+def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None, dict[str, str]]:
+    """Validate one input row; return (values for SupportText, {}) or (None, {field: reason})."""
+    if not isinstance(row, dict):
+        return None, {"row": _("Each item must be an object with the columns %(cols)s.") % {"cols": ", ".join(COLUMNS)}}
+    if "__error__" in row:
+        return None, {"row": row["__error__"]}
+    errors: dict[str, str] = {}
+    values = {
+        "external_id": _text(row, "external_id", required=True, max_length=100, errors=errors),
+        "kind": _text(row, "kind", required=True, max_length=None, errors=errors).lower(),
+        "title": _text(row, "title", required=True, max_length=300, errors=errors),
+        "body": _text(row, "body", required=True, max_length=None, errors=errors),
+        "url": _text(row, "url", required=False, max_length=500, errors=errors),
+        "language": _text(row, "language", required=False, max_length=10, errors=errors).lower(),
+    }
+    if "kind" not in errors and values["kind"] not in SupportText.Kind.values:
+        errors["kind"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(SupportText.Kind.values)}
+    if values["url"] and "url" not in errors:
+        try:
+            _url_valid(values["url"])
+        except ValidationError:
+            errors["url"] = _("Enter a valid http(s) URL.")
+    try:
+        values["tags"] = _tags(row.get("tags"))
+    except ValueError as error:
+        errors["tags"] = str(error)
+    active = row.get("active", True)
+    if isinstance(active, str):
+        active = active.strip().lower() not in {"0", "false", "no", "off"}
+    values["active"] = bool(active)
+    team_slug = row.get("owner_team")
+    if team_slug not in (None, ""):
+        if not isinstance(team_slug, str) or team_slug.strip() not in teams:
+            errors["owner_team"] = _("Unknown team: %(slug)s.") % {"slug": team_slug}
+        else:
+            values["owner_team_id"] = teams[team_slug.strip()]
+    if errors:
+        return None, errors
+    return values, {}
+
+
+def support_texts_import(
+    *,
+    rows: Iterable[tuple[int, dict]],
+    source: str,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Upsert support texts by (source, external_id); `rows` are (line number or index, row dict).
+
+    Idempotent: importing the same rows again changes nothing and counts them as
+    unchanged. Each batch commits on its own; a rejected row is reported with its
+    line and reasons and does not affect the others. A later row with an
+    external id already seen in this import is rejected. Does not scan: callers
+    queue flags_scan_texts_enqueue(result.changed_ids).
+    """
+    source = (source or "").strip()
+    if not source or len(source) > 50:
+        raise ValidationError({"source": _("Give a source name of at most 50 characters.")})
+    teams = dict(Team.objects.values_list("slug", "pk"))
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, dict]] = []
+
+    for line, row in rows:
+        values, errors = support_text_clean(row, teams=teams)
+        if values is not None and values["external_id"] in seen:
+            errors = {"external_id": _("Duplicate of line %(line)s.") % {"line": seen[values["external_id"]]}}
+            values = None
+        if values is None:
+            result.rejected.append((line, errors))
+        else:
+            seen[values["external_id"]] = line
+            batch.append((line, values))
+        if len(batch) >= batch_size:
+            _write_batch(batch, source=source, result=result)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        _write_batch(batch, source=source, result=result)
+        if progress:
+            progress(len(batch))
+    return result
+
+
+@transaction.atomic
+def _write_batch(batch: list[tuple[int, dict]], *, source: str, result: ImportResult) -> None:
+    now = timezone.now()
+    existing = {
+        text.external_id: text
+        for text in SupportText.objects.filter(source=source, external_id__in=[v["external_id"] for _l, v in batch])
+    }
+    to_create, to_update = [], []
+    for _line, values in batch:
+        text = existing.get(values["external_id"])
+        if text is None:
+            to_create.append(
+                SupportText(source=source, body_normalised=normalise(values["body"]), created_at=now, updated_at=now, **values)
+            )
+            continue
+        compared = COMPARED + (("owner_team_id",) if "owner_team_id" in values else ())
+        if all(getattr(text, name) == values[name] for name in compared):
+            result.unchanged += 1
+            continue
+        if text.body != values["body"]:
+            text.body_normalised = normalise(values["body"])
+        for name in compared:
+            setattr(text, name, values[name])
+        text.updated_at = now
+        to_update.append(text)
+
+    # update_conflicts: a concurrent import may have created the same (source, external_id) meanwhile.
+    created = SupportText.objects.bulk_create(
+        to_create,
+        update_conflicts=True,
+        unique_fields=["source", "external_id"],
+        update_fields=[*COMPARED, "body_normalised", "updated_at"],
+    )
+    if to_update:
+        SupportText.objects.bulk_update(
+            to_update, [*COMPARED, "owner_team", "body_normalised", "updated_at"], batch_size=len(to_update)
+        )
+    result.created += len(created)
+    result.updated += len(to_update)
+    result.changed_ids.extend(text.pk for text in created)
+    result.changed_ids.extend(text.pk for text in to_update)
+
+
+def support_text_rows_read(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line, row) of a CSV or JSON Lines file; the format by extension, else sniffed from the first character.
+
+    A JSON line that does not parse yields a row {"__error__": reason} so the caller can report it.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        head = handle.read(4096)
+        handle.seek(0)
+        suffix = path.suffix.lower()
+        is_jsonl = suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.lstrip().startswith("{"))
+        if is_jsonl:
+            yield from _jsonl_rows(handle)
+        else:
+            yield from _csv_rows(handle)
+
+
+def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
+    for line_number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield line_number, json.loads(line)
+        except json.JSONDecodeError as error:
+            yield line_number, {"__error__": _("Not valid JSON: %(error)s") % {"error": error.msg}}
+
+
+def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
+    reader = csv.DictReader(handle)
+    reader.fieldnames  # reads the header, so line_num counts from there  # noqa: B018
+    line = reader.line_num + 1
+    for row in reader:
+        if None in row:  # more cells than columns
+            yield line, {"__error__": _("More cells than columns.")}
+        else:
+            yield line, row
+        line = reader.line_num + 1
