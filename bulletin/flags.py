@@ -27,7 +27,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bulletin.matching import PhraseMatcher, normalise, normalise_mapped, spot_locate
+from bulletin.matching import PhraseMatcher, looks_like_html, normalise, normalise_mapped, spot_locate
 from bulletin.models import Flag, SupportText
 from changes.models import Change, FactChange
 
@@ -158,9 +158,9 @@ def _sync(
     def spot(pair):
         text_id, fact_id = pair
         body = texts[text_id]
-        if text_id not in mapped_cache:
-            mapped_cache[text_id] = normalise_mapped(body)
-        return _spot_fields(body=body, phrase=phrases[fact_id], mapped=mapped_cache[text_id])
+        if text_id not in mapped_cache and looks_like_html(body):
+            mapped_cache[text_id] = normalise_mapped(body)  # plain texts take the regex path in spot_locate
+        return _spot_fields(body=body, phrase=phrases[fact_id], mapped=mapped_cache.get(text_id))
 
     new_flags = []
     for pair in to_create:

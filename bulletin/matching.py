@@ -41,7 +41,6 @@ _TOKEN_RE = re.compile(
     re.S,
 )
 _HTML_HINT_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
-_DASH_SPACE_RE = re.compile(r"\s*-\s*")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -58,8 +57,13 @@ def _token_text(match: re.Match) -> str:
     return html.unescape(match.group("entity"))
 
 
+_FOLD_RE = re.compile(f"[{re.escape(DASHES + DOUBLE_QUOTES + SINGLE_QUOTES)}]")
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # str.translate walks every character in Python objects; most texts hold few of these, so search first.
+    return text.translate(_FOLD) if _FOLD_RE.search(text) else text
 
 
 def normalise(text: str) -> str:
@@ -68,9 +72,11 @@ def normalise(text: str) -> str:
         return ""
     if looks_like_html(text):
         text = _TOKEN_RE.sub(_token_text, text)
-    text = _fold(text)
-    text = _DASH_SPACE_RE.sub("-", text)
-    return _SPACE_RE.sub(" ", text).strip()
+    # str.split() splits on the same whitespace as str.isspace() (normalise_mapped relies on that).
+    text = " ".join(_fold(text).split())
+    if "-" in text:  # spaces are single now: drop the one before and the one after a dash
+        text = text.replace(" -", "-").replace("- ", "-")
+    return text
 
 
 def normalise_mapped(text: str) -> tuple[str, list[int], list[int]]:
@@ -218,18 +224,50 @@ def _visible(fragment: str, is_html: bool) -> str:
     return _SPACE_RE.sub(" ", fragment)
 
 
+def _phrase_regex(phrase: str) -> re.Pattern:
+    """A pattern finding a normalised phrase in an un-normalised plain text (dashes, spaces, quotes, case)."""
+    parts = []
+    for char in phrase:
+        if char == "-":
+            parts.append(rf"\s*[{re.escape(DASHES)}]\s*")
+        elif char == " ":
+            parts.append(r"\s+")
+        elif char == '"':
+            parts.append(f'["{re.escape(DOUBLE_QUOTES)}]')
+        elif char == "'":
+            parts.append(f"['{re.escape(SINGLE_QUOTES)}]")
+        else:
+            parts.append(re.escape(char))
+    start = r"(?<![^\W_])" if phrase[0].isalnum() else ""  # no letter or digit before
+    end = r"(?![.,]?\d)" if phrase[-1].isdigit() else ""
+    return re.compile(start + "".join(parts) + end, re.IGNORECASE)
+
+
+def _spans_in_original(body: str, phrase: str, mapped) -> list[tuple[int, int]]:
+    """(start, end) in `body` of every non-overlapping occurrence of `phrase`.
+
+    Plain texts try a regex first (C speed); when it disagrees with the normalised
+    count (ß/ss, ligatures, HTML) the per-character offset map decides.
+    """
+    if mapped is None and not looks_like_html(body):
+        expected = len(phrase_find_all(normalise(body), phrase))
+        spans = [m.span() for m in _phrase_regex(phrase).finditer(body)]
+        if len(spans) == expected:
+            return spans
+    normalised, starts, ends = mapped or normalise_mapped(body)
+    return [(starts[s], ends[e - 1]) for s, e in phrase_find_all(normalised, phrase)]
+
+
 def spot_locate(*, body: str, phrase: str, new_text: str, mapped=None) -> Spot | None:
     """Locate the normalised `phrase` in `body`; None if it is not there.
 
     `mapped` may pass a cached `normalise_mapped(body)`. The proposed text replaces
     every occurrence; an empty `new_text` gives an empty proposal (nothing to suggest).
     """
-    normalised, starts, ends = mapped or normalise_mapped(body)
-    spans = phrase_find_all(normalised, phrase)
-    if not spans:
+    original = _spans_in_original(body, phrase, mapped)
+    if not original:
         return None
     is_html = looks_like_html(body)
-    original = [(starts[s], ends[e - 1]) for s, e in spans]
     first_start, first_end = original[0]
     before = body[max(0, first_start - EXCERPT_CONTEXT) : first_start]
     after = body[first_end : first_end + EXCERPT_CONTEXT]
@@ -253,4 +291,4 @@ def spot_locate(*, body: str, phrase: str, new_text: str, mapped=None) -> Spot |
             position = end
         pieces.append(body[position:])
         proposed = "".join(pieces)
-    return Spot(first_start, first_end, excerpt.strip(), proposed, len(spans))
+    return Spot(first_start, first_end, excerpt.strip(), proposed, len(original))

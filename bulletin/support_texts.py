@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,44 +168,93 @@ def support_texts_import(
 @transaction.atomic
 def _write_batch(batch: list[tuple[int, dict]], *, source: str, result: ImportResult) -> None:
     now = timezone.now()
+    fields = ("id", "external_id", *COMPARED, "owner_team_id")
     existing = {
-        text.external_id: text
-        for text in SupportText.objects.filter(source=source, external_id__in=[v["external_id"] for _l, v in batch])
+        row[1]: dict(zip(fields, row, strict=True))
+        for row in SupportText.objects.filter(
+            source=source, external_id__in=[values["external_id"] for _line, values in batch]
+        ).values_list(*fields)
     }
-    to_create, to_update = [], []
+    to_write = []
     for _line, values in batch:
-        text = existing.get(values["external_id"])
-        if text is None:
-            to_create.append(
-                SupportText(source=source, body_normalised=normalise(values["body"]), created_at=now, updated_at=now, **values)
-            )
-            continue
-        compared = COMPARED + (("owner_team_id",) if "owner_team_id" in values else ())
-        if all(getattr(text, name) == values[name] for name in compared):
-            result.unchanged += 1
-            continue
-        if text.body != values["body"]:
-            text.body_normalised = normalise(values["body"])
-        for name in compared:
-            setattr(text, name, values[name])
-        text.updated_at = now
-        to_update.append(text)
+        current = existing.get(values["external_id"])
+        if current is not None:
+            compared = COMPARED + (("owner_team_id",) if "owner_team_id" in values else ())
+            if all(current[name] == values[name] for name in compared):
+                result.unchanged += 1
+                continue
+        to_write.append(values)
+    if not to_write:
+        return
+    if connection.vendor == "postgresql":
+        written = _upsert_postgresql(to_write, source=source, now=now)
+    else:
+        written = _upsert_orm(to_write, source=source, now=now, existing=existing)
+    for pk, inserted in written:
+        if inserted:
+            result.created += 1
+        else:
+            result.updated += 1
+        result.changed_ids.append(pk)
 
-    # update_conflicts: a concurrent import may have created the same (source, external_id) meanwhile.
-    created = SupportText.objects.bulk_create(
-        to_create,
-        update_conflicts=True,
-        unique_fields=["source", "external_id"],
-        update_fields=[*COMPARED, "body_normalised", "updated_at"],
-    )
-    if to_update:
-        SupportText.objects.bulk_update(
-            to_update, [*COMPARED, "owner_team", "body_normalised", "updated_at"], batch_size=len(to_update)
+
+def _upsert_orm(rows: list[dict], *, source: str, now, existing: dict) -> list[tuple[int, bool]]:
+    """Portable upsert (SQLite in development)."""
+    written = []
+    for values in rows:
+        defaults = {**values, "body_normalised": normalise(values["body"]), "updated_at": now}
+        text, created = SupportText.objects.update_or_create(
+            source=source, external_id=values["external_id"], defaults=defaults
         )
-    result.created += len(created)
-    result.updated += len(to_update)
-    result.changed_ids.extend(text.pk for text in created)
-    result.changed_ids.extend(text.pk for text in to_update)
+        written.append((text.pk, created))
+    return written
+
+
+_UPSERT_COLUMNS = ("kind", "title", "body", "body_normalised", "url", "language", "tags", "active")
+
+
+def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int, bool]]:
+    """COPY the rows into a temporary table and upsert from there: an order of magnitude faster than INSERTs.
+
+    ON CONFLICT keeps it right when another import writes the same texts meanwhile;
+    `xmax = 0` tells an inserted row from an updated one. owner_team is only
+    overwritten for rows that name it.
+    """
+    table = SupportText._meta.db_table
+    columns = ", ".join(_UPSERT_COLUMNS)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in (*_UPSERT_COLUMNS, "updated_at"))
+    written = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bulletin_import (external_id varchar(100), kind varchar(10), title varchar(300), "
+            "body text, body_normalised text, url varchar(500), language varchar(10), tags jsonb, active boolean, "
+            "owner_team_id bigint, set_owner boolean) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(
+            f"COPY bulletin_import (external_id, {columns}, owner_team_id, set_owner) FROM STDIN"
+        ) as copy:
+            for values in rows:
+                copy.write_row(
+                    (
+                        values["external_id"], values["kind"], values["title"], values["body"],
+                        normalise(values["body"]), values["url"], values["language"], json.dumps(values["tags"]),
+                        values["active"], values.get("owner_team_id"), "owner_team_id" in values,
+                    )
+                )
+        for set_owner in (True, False):
+            owner_update = ", owner_team_id = EXCLUDED.owner_team_id" if set_owner else ""
+            cursor.execute(
+                f"INSERT INTO {table} (source, external_id, {columns}, owner_team_id, created_at, updated_at) "
+                f"SELECT %s, external_id, {columns}, owner_team_id, %s, %s FROM bulletin_import "
+                f"WHERE set_owner = %s "
+                f"ON CONFLICT (source, external_id) DO UPDATE SET {updates}{owner_update} "
+                "RETURNING id, (xmax = 0)",
+                [source, now, now, set_owner],
+            )
+            written.extend(cursor.fetchall())
+        # Dropped here too: inside an outer transaction (the bulk API) ON COMMIT comes too late for the next batch.
+        cursor.execute("DROP TABLE bulletin_import")
+    return written
 
 
 def support_text_rows_read(path: Path) -> Iterator[tuple[int, dict]]:

@@ -118,3 +118,18 @@ def test_spot_in_html_keeps_markup_balanced_and_escapes_the_new_wording():
 
 def test_no_spot_when_the_phrase_is_absent():
     assert spot_locate(body="Schnell da.", phrase=normalise("5–7 Werktage"), new_text="x") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Lieferzeit 5 – 7 Werktagen, nicht 15–7 Werktage; nochmal 5—7 WERKTAGE.",
+        "Straße: Modell 8 und Modell 85 und Modell 8,5; „Zitat“ Modell 8.",
+        "ﬁnal: 5-7 Werktage",
+    ],
+)
+def test_fast_and_mapped_spot_locations_agree(body):
+    for phrase in ("5–7 Werktage", "Modell 8", "strasse", "final"):
+        fast = spot_locate(body=body, phrase=normalise(phrase), new_text="X")
+        mapped = spot_locate(body=body, phrase=normalise(phrase), new_text="X", mapped=normalise_mapped(body))
+        assert fast == mapped
