@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db import transaction
+from django.db import models, transaction
 
 from bulletin.models import Flag, SupportText
 from bulletin.receivers import flags_scan_texts_enqueue
@@ -11,6 +11,7 @@ class SupportTextAdmin(admin.ModelAdmin):
     list_filter = ["kind", "source", "language", "active", "owner_team"]
     search_fields = ["title", "external_id", "body"]
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -143,3 +143,39 @@ def test_api_bulk_refuses_agents_and_oversized_lists(agent, staff):
     response = api(staff).post("/api/v1/support-texts/bulk/", ["not", "an", "object"], format="json")
     assert response.status_code == 400
     assert not SupportText.objects.exists()
+
+
+def test_queue_query_count_does_not_grow_with_flags(client, agent, flag, make_text, delivery_change, django_assert_max_num_queries):
+    for index in range(5):
+        make_text(f"Text {index}: 5–7 Werktage.")
+    flags_scan_change(change_id=delivery_change.pk)
+    client.force_login(agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("flags:list"))
+    assert len(response.context["page"].object_list) == 6
+
+
+def test_bad_filter_values_are_not_a_server_error(client, agent, flag):
+    client.force_login(agent)
+    assert client.get(reverse("flags:list"), {"due_after": "soon", "change": "x"}).status_code == 200
+    assert api(agent).get("/api/v1/flags/", {"overdue": "maybe", "change": "x"}).status_code == 400
+
+
+def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay_on_commit", lambda ids: queued.append(ids))
+    text = flag.support_text
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:bulletin_supporttext_change", args=[text.pk]),
+            {"kind": "macro", "title": text.title, "body": "Lieferung in 10–14 Werktagen.", "source": text.source,
+             "external_id": text.external_id, "url": "", "language": "de", "tags": "[]", "owner_team": "",
+             "active": "on"},
+        )
+    assert response.status_code == 302
+    assert queued == [[text.pk]]
