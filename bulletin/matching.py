@@ -13,6 +13,7 @@ It runs only on the few texts that matched, to cut excerpts, highlight the spot
 and build the proposed text.
 """
 
+import functools
 import html
 import re
 import unicodedata
@@ -194,13 +195,15 @@ class PhraseMatcher:
 
 
 def phrase_find_all(normalised_text: str, phrase: str) -> list[tuple[int, int]]:
-    """Non-overlapping (start, end) spans of `phrase` in `normalised_text`, left to right."""
-    spans, position = [], 0
-    matcher = PhraseMatcher([(None, phrase)])
-    for match in sorted(matcher.iter_matches(normalised_text), key=lambda m: m.start):
-        if match.start >= position:
-            spans.append((match.start, match.end))
-            position = match.end
+    """Non-overlapping (start, end) spans of `phrase` in `normalised_text`, left to right, by the matcher's rules."""
+    spans, position = [], normalised_text.find(phrase)
+    while position != -1:
+        end = position + len(phrase)
+        if _is_word_start(normalised_text, position, phrase) and _is_number_end(normalised_text, end, phrase):
+            spans.append((position, end))
+            position = normalised_text.find(phrase, end)
+        else:
+            position = normalised_text.find(phrase, position + 1)
     return spans
 
 
@@ -224,6 +227,7 @@ def _visible(fragment: str, is_html: bool) -> str:
     return _SPACE_RE.sub(" ", fragment)
 
 
+@functools.lru_cache(maxsize=4096)
 def _phrase_regex(phrase: str) -> re.Pattern:
     """A pattern finding a normalised phrase in an un-normalised plain text (dashes, spaces, quotes, case)."""
     parts = []
@@ -243,14 +247,14 @@ def _phrase_regex(phrase: str) -> re.Pattern:
     return re.compile(start + "".join(parts) + end, re.IGNORECASE)
 
 
-def _spans_in_original(body: str, phrase: str, mapped) -> list[tuple[int, int]]:
+def _spans_in_original(body: str, phrase: str, mapped, normalised: str | None) -> list[tuple[int, int]]:
     """(start, end) in `body` of every non-overlapping occurrence of `phrase`.
 
     Plain texts try a regex first (C speed); when it disagrees with the normalised
     count (ß/ss, ligatures, HTML) the per-character offset map decides.
     """
     if mapped is None and not looks_like_html(body):
-        expected = len(phrase_find_all(normalise(body), phrase))
+        expected = len(phrase_find_all(normalise(body) if normalised is None else normalised, phrase))
         spans = [m.span() for m in _phrase_regex(phrase).finditer(body)]
         if len(spans) == expected:
             return spans
@@ -258,13 +262,15 @@ def _spans_in_original(body: str, phrase: str, mapped) -> list[tuple[int, int]]:
     return [(starts[s], ends[e - 1]) for s, e in phrase_find_all(normalised, phrase)]
 
 
-def spot_locate(*, body: str, phrase: str, new_text: str, mapped=None) -> Spot | None:
+def spot_locate(
+    *, body: str, phrase: str, new_text: str, mapped=None, normalised: str | None = None
+) -> Spot | None:
     """Locate the normalised `phrase` in `body`; None if it is not there.
 
-    `mapped` may pass a cached `normalise_mapped(body)`. The proposed text replaces
+    `mapped` may pass a cached `normalise_mapped(body)`, `normalised` the stored `normalise(body)`. The proposed text replaces
     every occurrence; an empty `new_text` gives an empty proposal (nothing to suggest).
     """
-    original = _spans_in_original(body, phrase, mapped)
+    original = _spans_in_original(body, phrase, mapped, normalised)
     if not original:
         return None
     is_html = looks_like_html(body)
