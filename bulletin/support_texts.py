@@ -142,6 +142,7 @@ def support_texts_import(
     result = ImportResult()
     seen: dict[str, int] = {}
     batch: list[tuple[int, dict]] = []
+    statistics = _Statistics()
 
     for line, row in rows:
         values, errors = support_text_clean(row, teams=teams)
@@ -155,6 +156,7 @@ def support_texts_import(
             batch.append((line, values))
         if len(batch) >= batch_size:
             _write_batch(batch, source=source, result=result)
+            statistics.refresh_if_stale(written=result.created)
             if progress:
                 progress(len(batch))
             batch = []
@@ -162,7 +164,39 @@ def support_texts_import(
         _write_batch(batch, source=source, result=result)
         if progress:
             progress(len(batch))
+    statistics.refresh_if_stale(written=result.created, final=True)
     return result
+
+
+class _Statistics:
+    """Keeps PostgreSQL's row estimate for the table near the truth during a big import.
+
+    Measured: with the estimate of an empty table the planner looks texts up by
+    `source` alone, so each batch's lookup reads every text of the source and a
+    100,000-row import turns quadratic (44 s instead of 8). ANALYZE whenever the
+    table has doubled since the last estimate (a few times per big import, ~0.1 s each).
+    """
+
+    MIN_ROWS = 10_000
+
+    def __init__(self):
+        self.enabled = connection.vendor == "postgresql"
+        self.estimate = 0
+        if self.enabled:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [SupportText._meta.db_table])
+                row = cursor.fetchone()
+                self.estimate = max(0, int(row[0])) if row else 0
+        self.analyzed_at = 0
+
+    def refresh_if_stale(self, *, written: int, final: bool = False) -> None:
+        fresh = written - self.analyzed_at
+        if not self.enabled or fresh < self.MIN_ROWS or (fresh < self.estimate and not final):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {SupportText._meta.db_table}")
+        self.estimate += fresh
+        self.analyzed_at = written
 
 
 @transaction.atomic
