@@ -28,7 +28,7 @@ from django.db.models.functions import StrIndex
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bulletin.matching import PhraseMatcher, looks_like_html, normalise, normalise_mapped, spot_locate
+from bulletin.matching import PhraseMatcher, normalise, spot_locate
 from bulletin.models import Flag, SupportText
 from changes.models import Change, FactChange
 
@@ -160,16 +160,11 @@ def _sync(
     for start in range(0, len(text_ids), CHUNK):
         rows = SupportText.objects.filter(pk__in=text_ids[start : start + CHUNK])
         texts.update((pk, (body, normalised)) for pk, body, normalised in rows.values_list("pk", "body", "body_normalised"))
-    mapped_cache = {}
 
     def spot(pair):
         text_id, fact_id = pair
         body, normalised = texts[text_id]
-        if text_id not in mapped_cache and looks_like_html(body):
-            mapped_cache[text_id] = normalise_mapped(body)  # plain texts take the regex path in spot_locate
-        return _spot_fields(
-            body=body, phrase=phrases[fact_id], mapped=mapped_cache.get(text_id), normalised=normalised
-        )
+        return _spot_fields(body=body, phrase=phrases[fact_id], mapped=None, normalised=normalised)
 
     new_flags = []
     for pair in to_create:

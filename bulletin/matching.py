@@ -13,6 +13,7 @@ It runs only on the few texts that matched, to cut excerpts, highlight the spot
 and build the proposed text.
 """
 
+import bisect
 import functools
 import html
 import re
@@ -230,9 +231,14 @@ def _visible(fragment: str, is_html: bool) -> str:
 @functools.lru_cache(maxsize=4096)
 def _phrase_regex(phrase: str) -> re.Pattern:
     """A pattern finding a normalised phrase in an un-normalised plain text (dashes, spaces, quotes, case)."""
-    parts = []
-    for char in phrase:
-        if char == "-":
+    parts, index = [], 0
+    while index < len(phrase):
+        char = phrase[index]
+        index += 1
+        if phrase.startswith("ss", index - 1):  # casefold made "ß" into "ss"
+            parts.append("(?:ss|ß)")
+            index += 1
+        elif char == "-":
             parts.append(rf"\s*[{re.escape(DASHES)}]\s*")
         elif char == " ":
             parts.append(r"\s+")
@@ -253,13 +259,45 @@ def _spans_in_original(body: str, phrase: str, mapped, normalised: str | None) -
     Plain texts try a regex first (C speed); when it disagrees with the normalised
     count (ß/ss, ligatures, HTML) the per-character offset map decides.
     """
-    if mapped is None and not looks_like_html(body):
+    if mapped is None:
         expected = len(phrase_find_all(normalise(body) if normalised is None else normalised, phrase))
-        spans = [m.span() for m in _phrase_regex(phrase).finditer(body)]
+        if looks_like_html(body):
+            visible, to_original = _visible_with_offsets(body)
+            spans = [to_original(*m.span()) for m in _phrase_regex(phrase).finditer(visible)]
+        else:
+            spans = [m.span() for m in _phrase_regex(phrase).finditer(body)]
         if len(spans) == expected:
             return spans
     normalised, starts, ends = mapped or normalise_mapped(body)
     return [(starts[s], ends[e - 1]) for s, e in phrase_find_all(normalised, phrase)]
+
+
+def _visible_with_offsets(body: str):
+    """The HTML's visible text (tags dropped or a space, entities decoded) and a function
+    mapping a (start, end) span of it back to the HTML; entities and tags map as a whole."""
+    pieces, segments, visible_at, position = [], [], 0, 0  # segment: (visible start, original start, atomic)
+    for match in _TOKEN_RE.finditer(body):
+        if match.start() > position:
+            segments.append((visible_at, position, False))
+            pieces.append(body[position : match.start()])
+            visible_at += match.start() - position
+        text = _token_text(match)
+        segments.append((visible_at, match.start(), True, match.end()))
+        pieces.append(text)
+        visible_at += len(text)
+        position = match.end()
+    if position < len(body):
+        segments.append((visible_at, position, False))
+        pieces.append(body[position:])
+    starts = [segment[0] for segment in segments]
+
+    def original(index: int, *, end: bool) -> int:
+        segment = segments[bisect.bisect_right(starts, index if not end else index - 1) - 1]
+        if segment[2]:  # an entity or tag: all of it
+            return segment[3] if end else segment[1]
+        return segment[1] + (index - segment[0])
+
+    return "".join(pieces), lambda start, end: (original(start, end=False), original(end, end=True))
 
 
 def spot_locate(

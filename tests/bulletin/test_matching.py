@@ -133,3 +133,18 @@ def test_fast_and_mapped_spot_locations_agree(body):
         fast = spot_locate(body=body, phrase=normalise(phrase), new_text="X")
         mapped = spot_locate(body=body, phrase=normalise(phrase), new_text="X", mapped=normalise_mapped(body))
         assert fast == mapped
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>Lieferung in 5&nbsp;&ndash;&nbsp;7 <b>Werktagen</b>. Oder 5-7 Werktage.</p><p>15&ndash;7 Werktage</p>",
+        "<div>Modell&nbsp;8 und Modell 85</div><br>Modell 8<i>.</i>",
+        "<li>ab 50&#8239;&euro; <em>versandkostenfrei</em></li>",
+    ],
+)
+def test_html_fast_and_mapped_spot_locations_agree(body):
+    for phrase in ("5–7 Werktage", "Modell 8", "ab 50 € versandkostenfrei"):
+        fast = spot_locate(body=body, phrase=normalise(phrase), new_text="X")
+        mapped = spot_locate(body=body, phrase=normalise(phrase), new_text="X", mapped=normalise_mapped(body))
+        assert fast == mapped
