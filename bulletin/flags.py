@@ -107,12 +107,25 @@ def _spot_fields(*, body: str, phrase: _Phrase, mapped, normalised: str) -> dict
 
 
 def _found(matcher: PhraseMatcher, texts: Iterable[tuple[int, str]]) -> tuple[set[tuple[int, int]], int]:
+    """{(text id, fact id)} for every phrase found in the (id, normalised body) rows, and how many rows."""
     found, count = set(), 0
-    for text_id, normalised_body in texts:
-        count += 1
-        for fact_id in matcher.keys_in(normalised_body):
-            found.add((text_id, fact_id))
+    for chunk in _batched(texts, CHUNK):
+        ids = [text_id for text_id, _body in chunk]
+        count += len(ids)
+        for index, fact_id in matcher.keys_in_batch([body for _id, body in chunk]):
+            found.add((ids[index], fact_id))
     return found, count
+
+
+def _batched(iterable, size):  # itertools.batched arrives with Python 3.12
+    batch = []
+    for item in iterable:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _sync(

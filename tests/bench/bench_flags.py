@@ -161,7 +161,7 @@ def main() -> None:
 
     from bulletin.flags import flags_scan_change
     from bulletin.matching import normalise
-    from bulletin.models import Flag, SupportText
+    from bulletin.models import SupportText
     from bulletin.support_texts import support_text_rows_read, support_texts_import
     from changes.models import Change, FactChange, Team
 

@@ -148,3 +148,11 @@ def test_html_fast_and_mapped_spot_locations_agree(body):
         fast = spot_locate(body=body, phrase=normalise(phrase), new_text="X")
         mapped = spot_locate(body=body, phrase=normalise(phrase), new_text="X", mapped=normalise_mapped(body))
         assert fast == mapped
+
+
+def test_batch_matching_finds_the_same_as_one_text_at_a_time():
+    matcher = PhraseMatcher([(1, normalise("5–7 Werktage")), (2, normalise("Modell 8")), (3, normalise("werktage"))])
+    texts = [normalise(t) for t in ["5-7 Werktage", "Modell 8", "1", "5-7 werktage Modell 85", "", "modell 8"]]
+    batch = {(index, key) for index, key in matcher.keys_in_batch(texts)}
+    single = {(index, key) for index, text in enumerate(texts) for key in matcher.keys_in(text)}
+    assert batch == single and (3, 2) not in batch and (2, 2) not in batch
