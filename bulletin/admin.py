@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db import models, transaction
+from django.db import models
 
 from bulletin.models import Flag, SupportText
 from bulletin.receivers import flags_scan_texts_enqueue
@@ -16,7 +16,7 @@ class SupportTextAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         # The re-scan verifies an edit: a flag resolves only if the old wording is really gone.
-        transaction.on_commit(lambda: flags_scan_texts_enqueue(text_ids=[obj.pk]))
+        flags_scan_texts_enqueue(text_ids=[obj.pk])
 
 
 @admin.register(Flag)

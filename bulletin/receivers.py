@@ -4,9 +4,14 @@ The signals are sent after commit; `delay_on_commit` still guards the case of a
 sender inside an outer transaction.
 """
 
+import logging
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from changes import signals
+
+logger = logging.getLogger(__name__)
 
 # Above this many texts one full re-scan is cheaper than passing every id.
 SCAN_TEXTS_MAX_IDS = 5000
@@ -15,7 +20,13 @@ SCAN_TEXTS_MAX_IDS = 5000
 def _scan_change(sender, change, **kwargs):
     from bulletin.tasks import flags_scan_change_task
 
-    flags_scan_change_task.delay_on_commit(change.pk)
+    try:
+        flags_scan_change_task.delay_on_commit(change.pk)
+    except Exception:
+        # The broker is down: the publish stands and the nightly re-scan catches up. Caught here
+        # because changes sends its signals from a functools.partial, whose failure Django's
+        # robust on_commit cannot even log (it reads __qualname__).
+        logger.exception("Could not queue the flag scan of change %s", change.pk)
 
 
 def flags_scan_texts_enqueue(*, text_ids: Iterable[int]) -> None:
@@ -25,10 +36,15 @@ def flags_scan_texts_enqueue(*, text_ids: Iterable[int]) -> None:
     text_ids = sorted(set(text_ids))
     if not text_ids:
         return
-    if len(text_ids) > SCAN_TEXTS_MAX_IDS:
-        flags_rescan_all_task.delay_on_commit()
-    else:
-        flags_scan_texts_task.delay_on_commit(text_ids)
+    # robust: with the broker down the import or edit stands (logged); the nightly re-scan catches up.
+    # A named function, not a partial: Django logs a robust callback's failure by its __qualname__.
+    def flags_scan_enqueue():
+        if len(text_ids) > SCAN_TEXTS_MAX_IDS:
+            flags_rescan_all_task.delay()
+        else:
+            flags_scan_texts_task.delay(text_ids)
+
+    transaction.on_commit(flags_scan_enqueue, robust=True)
 
 
 def flags_receivers_connect() -> None:

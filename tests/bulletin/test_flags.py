@@ -174,3 +174,19 @@ def test_digest_selector_groups_open_flags_per_owner_team_overdue_first(make_cha
     assert [group.team for group in groups] == [other_team, None]
     assert [flag.change for flag in groups[0].flags] == [running, coming]
     assert groups[0].flags[0].overdue and not groups[0].flags[1].overdue
+
+
+def test_publishing_with_the_broker_down_still_publishes(make_change, team, lead, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+    from changes.services import change_publish
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.flags_scan_change_task, "delay", refuse)
+    monkeypatch.setattr(tasks.flags_scan_change_task, "delay_on_commit", refuse)
+    draft = make_change(team=team, facts=[("5–7 Werktage", "10–14 Werktage")])
+    with django_capture_on_commit_callbacks(execute=True):
+        change_publish(change=draft, user=lead)
+    draft.refresh_from_db()
+    assert draft.status == "published"

@@ -75,3 +75,27 @@ def test_an_update_counts_once_and_renormalises_the_body():
     result = support_texts_import(rows=[(1, {**row, "body": "10 – 14 Werktage"})], source="zendesk")
     assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
     assert SupportText.objects.get().body_normalised == "10-14 werktage"
+
+
+def test_import_queues_a_scan_of_the_changed_texts_only(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")  # unchanged: nothing to scan
+    assert queued == [sorted(SupportText.objects.values_list("pk", flat=True))]
+
+
+def test_broker_down_does_not_undo_an_import(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    def refuse(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    assert SupportText.objects.count() == 2

@@ -165,7 +165,7 @@ def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch
     from bulletin import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay_on_commit", lambda ids: queued.append(ids))
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
     text = flag.support_text
     staff.is_superuser = True
     staff.save()

@@ -33,10 +33,7 @@ class Command(BaseCommand):
                 raise CommandError("; ".join(error.messages)) from None
             except UnicodeDecodeError as error:
                 raise CommandError(f"{file} is not UTF-8 text: {error}") from None
-        try:
-            flags_scan_texts_enqueue(text_ids=result.changed_ids)
-        except Exception as error:  # broker down: the import stands, the nightly re-scan catches up
-            self.stderr.write(f"Could not queue the flag scan ({error}); the nightly re-scan will do it.")
+        flags_scan_texts_enqueue(text_ids=result.changed_ids)
         self.stdout.write(
             f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
             f"{len(result.rejected)} rejected."
