@@ -139,8 +139,11 @@ def _sync(
 ) -> ScanResult:
     """Make the flags inside `scope` agree with `found` (pairs of text id and fact id)."""
     result = ScanResult()
+    # A flag whose fact change was deleted has no fact id; a negative stand-in keeps such flags apart.
     existing = {
-        (text_id, fact_id): (flag_id, status, dismissed_by_id, updated_at, old_text, new_text)
+        (text_id, fact_id if fact_id is not None else -flag_id): (
+            flag_id, status, dismissed_by_id, updated_at, old_text, new_text
+        )
         for flag_id, text_id, fact_id, status, dismissed_by_id, updated_at, old_text, new_text in Flag.objects.filter(
             scope
         ).values_list(

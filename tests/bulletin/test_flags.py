@@ -190,3 +190,12 @@ def test_publishing_with_the_broker_down_still_publishes(make_change, team, lead
         change_publish(change=draft, user=lead)
     draft.refresh_from_db()
     assert draft.status == "published"
+
+
+def test_flags_of_a_removed_fact_change_are_all_dismissed(delivery_change, make_text):
+    make_text("A: 5–7 Werktage.")
+    make_text("B: 5–7 Werktage.")
+    flags_scan_change(change_id=delivery_change.pk)
+    delivery_change.fact_changes.all().delete()  # SET_NULL on the flags
+    flags_scan_change(change_id=delivery_change.pk)
+    assert set(Flag.objects.values_list("status", flat=True)) == {"dismissed"}
