@@ -337,6 +337,12 @@ def spot_locate(
     first_start, first_end = original[0]
     before = body[max(0, first_start - EXCERPT_CONTEXT) : first_start]
     after = body[first_end : first_end + EXCERPT_CONTEXT]
+    if is_html:  # the context may cut a tag or an entity in half
+        first_open, first_close = before.find("<"), before.find(">")
+        if first_close != -1 and (first_open == -1 or first_close < first_open):
+            before = before[first_close + 1 :]
+        before = re.sub(r"^[#\w]{1,10};", "", before)
+        after = re.sub(r"<[^>]*$|&[#\w]*$", "", after)
     excerpt = (
         ("…" if first_start > EXCERPT_CONTEXT else "")
         + _visible(before, is_html).lstrip()

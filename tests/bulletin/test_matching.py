@@ -156,3 +156,9 @@ def test_batch_matching_finds_the_same_as_one_text_at_a_time():
     batch = {(index, key) for index, key in matcher.keys_in_batch(texts)}
     single = {(index, key) for index, text in enumerate(texts) for key in matcher.keys_in(text)}
     assert batch == single and (3, 2) not in batch and (2, 2) not in batch
+
+
+def test_html_excerpt_shows_no_cut_tags_or_entities():
+    body = '<p class="intro">' + "x" * 50 + " 5-7 Werktage " + "y" * 40 + ' <a href="https://example.com/lieferung">mehr</a>'
+    spot = spot_locate(body=body, phrase=normalise("5–7 Werktage"), new_text="10–14 Werktage")
+    assert "<" not in spot.excerpt and ">" not in spot.excerpt and "5-7 Werktage" in spot.excerpt
