@@ -6,11 +6,12 @@ every whitespace run one space, typographic quotes folded. The normalised body
 is stored with each text (computing it costs more than scanning it), so a scan
 only runs the Aho-Corasick automaton over stored strings.
 
-Two normalisers produce the same string: `normalise` is fast (whole-string C
-operations) and is what gets stored; `normalise_mapped` is slow (per character)
-but also says where each normalised character came from in the original body.
-It runs only on the few texts that matched, to cut excerpts, highlight the spot
-and build the proposed text.
+Finding the spot in the original body (for the excerpt, the highlight and the
+proposed text) happens only for the few texts that matched, cheapest way first:
+positions carry over when normalising kept the length; else a regex built from
+the phrase runs over the plain or visible text; else `normalise_mapped`, a slow
+per-character normaliser that produces the same string as `normalise` plus the
+original index of every character, decides.
 """
 
 import bisect
@@ -130,13 +131,6 @@ def normalise_mapped(text: str) -> tuple[str, list[int], list[int]]:
     return "".join(c for c, _, _ in out), [s for _, s, _ in out], [e for _, _, e in out]
 
 
-@dataclass(frozen=True)
-class Match:
-    key: object  # what the phrase was registered with, e.g. a fact change id
-    start: int  # in the normalised text
-    end: int  # exclusive
-
-
 def _is_word_start(text: str, start: int, phrase: str) -> bool:
     return start == 0 or not phrase[0].isalnum() or not text[start - 1].isalnum()
 
@@ -173,18 +167,8 @@ class PhraseMatcher:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
-    def iter_matches(self, text: str) -> Iterator[Match]:
-        """Every occurrence of every phrase, in order of where it ends."""
-        if not self.phrases:
-            return
-        for last, (phrase, keys) in self._automaton.iter(text):
-            start, end = last - len(phrase) + 1, last + 1
-            if _is_word_start(text, start, phrase) and _is_number_end(text, end, phrase):
-                for key in keys:
-                    yield Match(key, start, end)
-
     def keys_in(self, text: str) -> set:
-        """The keys of the phrases found in `text` (the hot loop of a full scan)."""
+        """The keys of the phrases found in `text`."""
         if not self.phrases:
             return set()
         found = set()
