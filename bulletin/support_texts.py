@@ -173,7 +173,7 @@ class _Statistics:
 
     Measured: with the estimate of an empty table the planner looks texts up by
     `source` alone, so each batch's lookup reads every text of the source and a
-    100,000-row import turns quadratic (44 s instead of 8). ANALYZE whenever the
+    100,000-row import turns quadratic (44 s instead of about 10). ANALYZE whenever the
     table has doubled since the last estimate (a few times per big import, ~0.1 s each).
     """
 
