@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BulletinConfig(AppConfig):
     name = "bulletin"
     verbose_name = _("Bulletin")
+
+    def ready(self):
+        from bulletin.panels import flags_panel_register
+        from bulletin.receivers import flags_receivers_connect
+
+        flags_receivers_connect()
+        flags_panel_register()

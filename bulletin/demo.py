@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from bulletin.flags import flags_rescan_all
+from bulletin.support_texts import support_texts_import
 from changes import services as change_services
 from changes.members import member_add
 from changes.models import Change
@@ -155,10 +157,85 @@ CHANGES = [
 ]
 
 
+# Macros and FAQ entries as a help desk would export them. Several still state the
+# old facts of the demo changes, in the spellings people really type.
+SUPPORT_TEXTS = [
+    # external_id, kind, language, owner team, title, body, tags
+    ("m-101", "macro", "de", "support", "Lieferzeit Gartenmöbel",
+     "Hallo {{name}},\n\nvielen Dank für Ihre Bestellung! Gartenmöbel liefern wir innerhalb von 5-7 Werktagen "
+     "direkt zu Ihnen nach Hause. Sie erhalten eine Versandbestätigung per E-Mail.\n\nViele Grüße\nIhr Kundenservice",
+     ["lieferung", "gartenmöbel"]),
+    ("m-102", "macro", "de", "support", "Wo bleibt meine Bestellung?",
+     "Hallo {{name}},\n\nIhre Bestellung ist unterwegs. Die Lieferzeit beträgt in der Regel 5 – 7 Werktage. "
+     "Den aktuellen Status sehen Sie unter Mein Konto → Bestellungen.\n\nBeste Grüße",
+     ["lieferung"]),
+    ("m-103", "macro", "en", "support", "Delivery time (EN)",
+     "Hi {{name}},\n\nthanks for your order. Garden furniture usually arrives within 5–7 business days. "
+     "We will e-mail you the tracking link as soon as it ships.\n\nBest regards",
+     ["delivery"]),
+    ("f-201", "faq", "de", "support", "Wie lange dauert die Lieferung?",
+     "<h2>Lieferzeiten</h2><p>Lagerware versenden wir am nächsten Werktag. Gartenmöbel sind in "
+     "<strong>5&ndash;7&nbsp;Werktagen</strong> bei Ihnen.</p><p>Speditionsware kündigen wir per SMS an.</p>",
+     ["lieferung", "faq"]),
+    ("m-104", "macro", "de", "support", "Expresslieferung nicht möglich",
+     "Hallo {{name}},\n\neine Expresslieferung ist für diesen Artikel leider nicht möglich. "
+     "Wir melden uns, sobald die Ware unser Lager verlässt.\n\nViele Grüße",
+     ["lieferung"]),
+    ("m-105", "macro", "de", "support", "Lieferzeit Sofas",
+     "Hallo {{name}},\n\nSofas fertigt unser Partner auf Bestellung; die Lieferzeit beträgt 6–8 Wochen ab "
+     "Stoffwahl. Kissen und Kleinteile kommen in 2–3 Werktagen.\n\nViele Grüße",
+     ["lieferung", "sofa"]),
+    ("m-106", "macro", "de", "support", "Rücksendung anmelden",
+     "Hallo {{name}},\n\nschade, dass der Artikel nicht passt. Das Rücksendeetikett liegt dem Paket bei; "
+     "kleben Sie es einfach auf den Karton und geben Sie ihn bei DHL ab.\n\nViele Grüße",
+     ["retoure"]),
+    ("f-202", "faq", "de", "support", "Wie sende ich einen Artikel zurück?",
+     "Sie haben 30 Tage Rückgaberecht. Melden Sie die Rücksendung in Ihrem Kundenkonto an und drucken Sie dort "
+     "das Rücksendeetikett aus.",
+     ["retoure", "faq"]),
+    ("f-203", "faq", "de", "support", "Welche Zahlungsarten gibt es?",
+     "Sie können per Kreditkarte, PayPal, Vorkasse, Kauf auf Rechnung oder mit Ratenzahlung über PayPal bezahlen.",
+     ["zahlung", "faq"]),
+    ("m-107", "macro", "de", "support", "Ratenkauf",
+     "Hallo {{name}},\n\nfür größere Anschaffungen bieten wir Ratenzahlung über Klarna an. "
+     "Die Konditionen sehen Sie an der Kasse.\n\nViele Grüße",
+     ["zahlung"]),
+    ("f-204", "faq", "de", "support", "Was kostet der Versand?",
+     "Innerhalb Deutschlands liefern wir ab 50 € versandkostenfrei. Darunter berechnen wir 4,95 €.",
+     ["versand", "faq"]),
+    ("f-205", "faq", "en", "support", "Shipping costs",
+     "We offer free shipping over €50 within Germany; below that, shipping costs €4.95.",
+     ["shipping", "faq"]),
+    ("m-108", "macro", "de", "support", "Versandkosten Großmöbel",
+     "Hallo {{name}},\n\nfür Speditionsware berechnen wir pauschal 49 € Versand, unabhängig vom Warenwert.\n\n"
+     "Viele Grüße",
+     ["versand"]),
+    ("m-109", "macro", "de", "support", "Aurora verfügbar",
+     "Hallo {{name}},\n\ngute Nachricht: Stehlampe Aurora sofort lieferbar – bestellen Sie einfach im Shop.",
+     ["lampe"]),
+    ("f-206", "faq", "de", "support", "Wann ist die Hotline erreichbar?",
+     "Unsere Hotline erreichen Sie Mo - Sa 8 - 20 Uhr unter 0800 123 456 (kostenfrei).",
+     ["hotline", "faq"]),
+    ("f-207", "faq", "en", "support", "Opening hours",
+     "Our phone line is open Monday to Friday, 8 am to 8 pm (CET). Chat and e-mail are available around the clock.",
+     ["hotline"]),
+    ("m-110", "macro", "de", "support", "Rechnungskauf Limit",
+     "Hallo {{name}},\n\nKauf auf Rechnung bis 3.000 € ist nach kurzer Bonitätsprüfung möglich.\n\nViele Grüße",
+     ["rechnung"]),
+    ("f-208", "faq", "de", "support", "Wie pflege ich meinen Massivholztisch?",
+     "Massivholz mögen es natürlich: jährlich ölen, Flecken sofort abwischen und keine heißen Töpfe abstellen.",
+     ["pflege", "faq"]),
+]
+
+# The texts above that state "5–7 Werktage" in one of its spellings (the worker test checks exactly these).
+SUPPORT_TEXTS_SAYING_5_7_WERKTAGE = {"m-101", "m-102", "f-201"}
+
+
 @dataclass
 class DemoResult:
     created_people: int
     created_changes: int
+    created_texts: int = 0
 
 
 @transaction.atomic
@@ -217,4 +294,20 @@ def demo_seed() -> DemoResult:
         if item.status == "withdrawn":
             change_services.change_withdraw(change=change, user=author)
         created_changes += 1
-    return DemoResult(created_people=created_people, created_changes=created_changes)
+    created_texts = demo_support_texts_seed()
+    # Synchronous, so the demo shows flags even before a worker has run.
+    flags_rescan_all()
+    return DemoResult(created_people=created_people, created_changes=created_changes, created_texts=created_texts)
+
+
+def demo_support_texts_seed() -> int:
+    """Import the demo macros and FAQ entries (source "demo"); returns how many were created. Idempotent."""
+    rows = [
+        (index, {"external_id": ext, "kind": kind, "language": language, "owner_team": team, "title": title,
+                 "body": body, "tags": tags, "url": f"https://help.example.com/{ext}"})
+        for index, (ext, kind, language, team, title, body, tags) in enumerate(SUPPORT_TEXTS, start=1)
+    ]
+    result = support_texts_import(rows=rows, source="demo")
+    if result.rejected:  # pragma: no cover - the demo data is fixed
+        raise ValueError(f"Demo support texts rejected: {result.rejected}")
+    return result.created

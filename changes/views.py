@@ -13,6 +13,7 @@ from changes.feeds import feed_token_rotate
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
 from changes.markdown import render_markdown
+from changes.panels import panels_render
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
 from changes.selectors import change_history
 
@@ -99,6 +100,7 @@ def change_detail(request, pk):
             "facts": change.fact_changes.all(),
             "history": change_history(change),
             "can_manage": can_manage(request.user, change),
+            "panels": panels_render(change=change, request=request),
         },
     )
 

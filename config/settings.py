@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -197,6 +198,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.outbox_sweep_task",
         "schedule": 60.0,
         "options": {"expires": 50},
+    },
+    # Nightly: makes the flag table what a fresh scan says (changes that ended, missed events).
+    # 03:30 stays clear of the 02:00-03:00 DST gap; expires under the 24 h period.
+    "flags-rescan": {
+        "task": "bulletin.tasks.flags_rescan_all_task",
+        "schedule": crontab(minute=30, hour=3),
+        "options": {"expires": 23 * 3600},
     },
 }
 

@@ -8,4 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("changes/", include("changes.urls")),
+    path("flags/", include("bulletin.flags_urls")),
+    path("api/v1/", include("bulletin.flags_api_urls")),
 ]

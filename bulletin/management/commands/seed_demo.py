@@ -9,7 +9,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = demo_seed()
         self.stdout.write(
-            f"Demo data ready: {result.created_people} people and {result.created_changes} changes created."
+            f"Demo data ready: {result.created_people} people, {result.created_changes} changes and "
+            f"{result.created_texts} support texts created."
         )
         self.stdout.write(f"Log in at /accounts/login/ with password {DEMO_PASSWORD!r} as:")
         for username, team, role, full_name in PEOPLE:

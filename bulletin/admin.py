@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.db import models
+
+from bulletin.models import Flag, SupportText
+from bulletin.receivers import flags_scan_texts_enqueue
+
+
+@admin.register(SupportText)
+class SupportTextAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "source", "external_id", "language", "owner_team", "active", "updated_at"]
+    list_filter = ["kind", "source", "language", "active", "owner_team"]
+    search_fields = ["title", "external_id", "body"]
+    readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # The re-scan verifies an edit: a flag resolves only if the old wording is really gone.
+        flags_scan_texts_enqueue(text_ids=[obj.pk])
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["support_text", "old_text", "change", "status", "created_at", "resolved_at", "dismissed_at"]
+    list_filter = ["status", "support_text__kind", "change__team"]
+    search_fields = ["support_text__title", "old_text", "change__title"]
+    raw_id_fields = ["support_text", "change", "fact_change", "dismissed_by"]
+    readonly_fields = ["created_at", "updated_at", "resolved_at", "dismissed_at"]

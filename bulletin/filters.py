@@ -1,0 +1,67 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bulletin.models import Flag, SupportText
+from changes.models import Change, Team
+
+
+class FlagFilter(django_filters.FilterSet):
+    """Shared by the /flags/ queue and GET /api/v1/flags/."""
+
+    status = django_filters.ChoiceFilter(choices=Flag.Status.choices, label=_("Status"), empty_label=_("Any status"))
+    kind = django_filters.ChoiceFilter(
+        field_name="support_text__kind", choices=SupportText.Kind.choices, label=_("Kind"), empty_label=_("Any kind")
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(),
+        field_name="support_text__owner_team",
+        to_field_name="slug",
+        label=_("Owner team"),
+        empty_label=_("All teams"),
+    )
+    change = django_filters.ModelChoiceFilter(
+        queryset=Change.objects.filter(flags__isnull=False).distinct().order_by("title"),
+        label=_("Change"),
+        empty_label=_("All changes"),
+    )
+    due_after = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="gte", label=_("Due from"))
+    due_before = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="lte", label=_("Due until"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("Overdue"), widget=django_filters.widgets.BooleanWidget()
+    )
+
+    class Meta:
+        model = Flag
+        fields = ["status", "kind", "team", "change", "due_after", "due_before", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status=Flag.Status.OPEN, change__effective_from__lte=timezone.localdate())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class SupportTextFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=SupportText.Kind.choices)
+    source = django_filters.CharFilter()
+    language = django_filters.CharFilter()
+    tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
+    flagged = django_filters.BooleanFilter(
+        method="filter_flagged", label=_("Has open flags"), widget=django_filters.widgets.BooleanWidget()
+    )
+
+    class Meta:
+        model = SupportText
+        fields = ["kind", "source", "language", "tag", "flagged"]
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__contains=[value]) if value else queryset
+
+    def filter_flagged(self, queryset, name, value):
+        if value is None:
+            return queryset
+        open_flags = Flag.objects.filter(support_text=OuterRef("pk"), status=Flag.Status.OPEN)
+        return queryset.filter(Exists(open_flags)) if value else queryset.exclude(Exists(open_flags))
+

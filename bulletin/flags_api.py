@@ -1,0 +1,213 @@
+"""REST endpoints for support texts and flags (mounted under /api/v1/)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bulletin.filters import FlagFilter, SupportTextFilter
+from bulletin.flags import flag_dismiss
+from bulletin.models import Flag, SupportText
+from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_support_texts
+from bulletin.receivers import flags_scan_texts_enqueue
+from bulletin.selectors import flags_visible_to
+from bulletin.support_texts import support_texts_import
+
+BULK_MAX = 1000
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class SupportTextSerializer(serializers.ModelSerializer):
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    open_flags = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = SupportText
+        fields = [
+            "id", "source", "external_id", "kind", "title", "body", "url", "language", "tags", "owner_team",
+            "active", "open_flags", "created_at", "updated_at",
+        ]
+
+
+class SupportTextList(generics.ListAPIView):
+    """Support texts (macros and FAQ entries); every signed-in user reads them."""
+
+    serializer_class = SupportTextSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SupportTextFilter
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        from django.db.models import Count, Q
+
+        return (
+            SupportText.objects.select_related("owner_team")
+            .annotate(open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN)))
+            .order_by("id")
+        )
+
+
+class SupportTextDetail(generics.RetrieveAPIView):
+    serializer_class = SupportTextSerializer
+
+    def get_queryset(self):
+        return SupportTextList().get_queryset()
+
+
+class BulkItemSerializer(serializers.Serializer):
+    """Documents one item; items are validated by the import service so errors come back per item."""
+
+    external_id = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=SupportText.Kind.choices)
+    title = serializers.CharField(max_length=300)
+    body = serializers.CharField()
+    url = serializers.URLField(required=False, allow_blank=True)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=10)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    owner_team = serializers.SlugField(required=False, help_text="Slug of the team that owns the text.")
+    active = serializers.BooleanField(required=False, default=True)
+
+
+class BulkInputSerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=50)
+    texts = BulkItemSerializer(many=True)
+
+
+BulkResultSerializer = inline_serializer(
+    "SupportTextBulkResult",
+    {
+        "created": serializers.IntegerField(),
+        "updated": serializers.IntegerField(),
+        "unchanged": serializers.IntegerField(),
+        "rejected": serializers.IntegerField(),
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                "SupportTextBulkError",
+                {"index": serializers.IntegerField(), "errors": serializers.DictField(child=serializers.CharField())},
+            )
+        ),
+    },
+)
+
+
+class SupportTextBulk(APIView):
+    """Upsert up to 1,000 texts by (source, external_id); consumers and staff only."""
+
+    @extend_schema(request=BulkInputSerializer, responses={200: BulkResultSerializer})
+    def post(self, request):
+        if not can_write_support_texts(request.user):
+            raise PermissionDenied("Only API consumers and staff import support texts.")
+        data = request.data if isinstance(request.data, dict) else {}
+        source, texts = data.get("source"), data.get("texts")
+        errors = {}
+        if not isinstance(source, str) or not source.strip() or len(source.strip()) > 50:
+            errors["source"] = ["Give a source name of at most 50 characters."]
+        if not isinstance(texts, list) or not texts:
+            errors["texts"] = ["Send a non-empty list of texts."]
+        elif len(texts) > BULK_MAX:
+            errors["texts"] = [f"At most {BULK_MAX} texts per request."]
+        if errors:
+            raise ValidationError(errors)
+        with transaction.atomic():
+            try:
+                result = support_texts_import(rows=enumerate(texts), source=source)
+            except DjangoValidationError as error:
+                raise ValidationError(error.message_dict) from None
+            flags_scan_texts_enqueue(text_ids=result.changed_ids)
+        return Response(
+            {**result.as_dict(), "errors": [{"index": index, "errors": errs} for index, errs in result.rejected]}
+        )
+
+
+class FlagSupportTextSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupportText
+        fields = ["id", "external_id", "source", "title"]
+
+
+class FlagResolutionSerializer(serializers.Serializer):
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    dismissed_at = serializers.DateTimeField(allow_null=True)
+    dismissed_by = serializers.CharField(allow_null=True, help_text="Username; null when Bulletin dismissed it.")
+    dismiss_reason = serializers.CharField()
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    support_text = FlagSupportTextSerializer(read_only=True)
+    kind = serializers.CharField(source="support_text.kind", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    resolution = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Flag
+        fields = [
+            "id", "support_text", "kind", "change", "fact_change", "old_text", "new_text", "excerpt",
+            "match_start", "match_end", "proposed_text", "status", "overdue", "resolution", "created_at", "updated_at",
+        ]
+
+    @extend_schema_field(FlagResolutionSerializer)
+    def get_resolution(self, flag) -> dict:
+        return {
+            "resolved_at": flag.resolved_at,
+            "dismissed_at": flag.dismissed_at,
+            "dismissed_by": flag.dismissed_by.get_username() if flag.dismissed_by else None,
+            "dismiss_reason": flag.dismiss_reason,
+        }
+
+
+class CanViewFlags(BasePermission):
+    message = "Only team members and staff see flags."
+
+    def has_permission(self, request, view):
+        return can_view_flags(request.user)
+
+
+class FlagList(generics.ListAPIView):
+    """Flags of the changes you may read; members and staff."""
+
+    serializer_class = FlagSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FlagFilter
+    pagination_class = Pagination
+    permission_classes = [IsAuthenticated, CanViewFlags]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Flag.objects.none()
+        return flags_visible_to(self.request.user).order_by("-overdue", "change__effective_from", "id")
+
+
+class DismissSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class FlagDismiss(APIView):
+    """Dismiss an open flag with a reason; agents and staff."""
+
+    permission_classes = [IsAuthenticated, CanViewFlags]
+
+    @extend_schema(request=DismissSerializer, responses={200: FlagSerializer})
+    def post(self, request, pk):
+        flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+        if not can_dismiss_flags(request.user):
+            raise PermissionDenied("Only support agents and staff dismiss flags.")
+        serializer = DismissSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            flag_dismiss(flag=flag, user=request.user, reason=serializer.validated_data["reason"])
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+        return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)

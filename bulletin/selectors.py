@@ -1,0 +1,71 @@
+"""Reading flags and support texts for pages and the API."""
+
+import difflib
+
+from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from bulletin.models import Flag
+from changes.permissions import changes_visible_to
+
+
+def flags_visible_to(user):
+    """Flags of the changes `user` may read, with what lists show, overdue annotated."""
+    today = timezone.localdate()
+    return (
+        Flag.objects.filter(change__in=changes_visible_to(user))
+        .select_related("support_text", "support_text__owner_team", "change", "change__team", "dismissed_by")
+        .annotate(
+            overdue=Case(
+                When(status=Flag.Status.OPEN, change__effective_from__lte=today, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+    )
+
+
+def flag_counts(queryset) -> dict[str, int]:
+    """Open, overdue, resolved and dismissed flags in `queryset`, in one query."""
+    today = timezone.localdate()
+    return queryset.aggregate(
+        open=Count("pk", filter=Q(status=Flag.Status.OPEN)),
+        overdue=Count("pk", filter=Q(status=Flag.Status.OPEN, change__effective_from__lte=today)),
+        resolved=Count("pk", filter=Q(status=Flag.Status.RESOLVED)),
+        dismissed=Count("pk", filter=Q(status=Flag.Status.DISMISSED)),
+    )
+
+
+def flag_body_highlighted(flag: Flag) -> SafeString:
+    """The text's body, escaped, with the matched spot wrapped in <mark>."""
+    body = flag.support_text.body
+    start, end = flag.match_start, flag.match_end
+    if not (0 <= start < end <= len(body)):
+        return escape(body)
+    return format_html("{}<mark>{}</mark>{}", body[:start], body[start:end], body[end:])
+
+
+def flag_proposal_diff(flag: Flag) -> SafeString:
+    """The proposed text as an inline word diff against the current body (escaped, <del>/<ins>)."""
+    old, new = flag.support_text.body, flag.proposed_text
+    if not new:
+        return mark_safe("")
+    old_words, new_words = _words(old), _words(new)
+    parts = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(escape("".join(old_words[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(format_html("<del>{}</del>", "".join(old_words[i1:i2])))
+        if j2 > j1:
+            parts.append(format_html("<ins>{}</ins>", "".join(new_words[j1:j2])))
+    return mark_safe("".join(parts))
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"\s+|\w+|[^\w\s]", text)

@@ -1,0 +1,83 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bulletin.filters import FlagFilter
+from bulletin.flags import flag_dismiss
+from bulletin.forms import FlagDismissForm
+from bulletin.permissions import can_dismiss_flags, can_view_flags
+from bulletin.selectors import flag_body_highlighted, flag_counts, flag_proposal_diff, flags_visible_to
+
+PAGE_SIZE = 50
+
+
+def _check_view(user):
+    if not can_view_flags(user):
+        raise PermissionDenied(_("Only team members see flags."))
+
+
+@login_required
+def flag_list(request):
+    _check_view(request.user)
+    queryset = flags_visible_to(request.user).order_by("-overdue", "status", "change__effective_from", "-id")
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = "open"  # the queue: what still needs doing
+    flag_filter = FlagFilter(data, queryset=queryset)
+    without_status = data.copy()
+    without_status["status"] = ""
+    counts = flag_counts(FlagFilter(without_status, queryset=flags_visible_to(request.user)).qs)
+    page = Paginator(flag_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "bulletin/flag_list.html",
+        {"filter": flag_filter, "page": page, "counts": counts, "query": query.urlencode()},
+    )
+
+
+def _flag_page(request, flag, form):
+    return render(
+        request,
+        "bulletin/flag_detail.html",
+        {
+            "flag": flag,
+            "body": flag_body_highlighted(flag),
+            "diff": flag_proposal_diff(flag),
+            "form": form,
+            "can_dismiss": can_dismiss_flags(request.user) and flag.status == flag.Status.OPEN,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def flag_detail(request, pk):
+    _check_view(request.user)
+    flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+    return _flag_page(request, flag, FlagDismissForm())
+
+
+@require_POST
+@login_required
+def flag_dismiss_view(request, pk):
+    _check_view(request.user)
+    flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+    if not can_dismiss_flags(request.user):
+        raise PermissionDenied(_("Only support agents and staff dismiss flags."))
+    form = FlagDismissForm(request.POST)
+    if form.is_valid():
+        try:
+            flag_dismiss(flag=flag, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            for message in error.message_dict.get("reason", error.messages):
+                form.add_error("reason", message)
+        else:
+            messages.success(request, _("Flag dismissed."))
+            return redirect(flag)
+    return _flag_page(request, flag, form)

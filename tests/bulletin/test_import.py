@@ -1,0 +1,101 @@
+import json
+
+import pytest
+from django.core.management import call_command
+
+from bulletin.models import SupportText
+from bulletin.support_texts import support_texts_import
+
+pytestmark = pytest.mark.django_db
+
+CSV = """external_id,kind,title,body,url,language,tags
+m1,macro,Lieferzeit,"Die Lieferzeit beträgt
+5–7 Werktage.",https://help.example.com/m1,de,"lieferung,möbel"
+m2,brochure,Falsche Art,Text,,de,
+m3,faq,,Ohne Titel,,en,
+m4,faq,Shipping,Free shipping over €50.,not a url,en,
+m5,faq,Returns,Returns are free.,,en,returns
+m1,macro,Doppelt,Noch einmal,,de,
+"""
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    path = tmp_path / "texts.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def test_import_with_bad_rows_imports_the_good_ones_and_reports_the_bad_by_line(csv_file, capsys):
+    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    out = capsys.readouterr().out
+    assert "2 created, 0 updated, 0 unchanged, 4 rejected." in out
+    assert "line 4: kind:" in out  # m1 spans lines 2-3, so m2 starts on line 4
+    assert "line 5: title:" in out
+    assert "line 6: url:" in out
+    assert "line 8: external_id: Duplicate of line 2." in out
+    text = SupportText.objects.get(source="zendesk", external_id="m1")
+    assert text.tags == ["lieferung", "möbel"] and text.body_normalised == "die lieferzeit beträgt 5-7 werktage."
+    assert SupportText.objects.filter(external_id="m5").exists()
+
+
+def test_reimporting_the_same_file_changes_nothing(csv_file, capsys):
+    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    before = list(SupportText.objects.values_list("pk", "updated_at").order_by("pk"))
+    capsys.readouterr()
+    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    assert "0 created, 0 updated, 2 unchanged, 4 rejected." in capsys.readouterr().out
+    assert list(SupportText.objects.values_list("pk", "updated_at").order_by("pk")) == before
+
+
+def test_json_lines_import_reports_broken_lines(tmp_path, capsys):
+    path = tmp_path / "texts.jsonl"
+    rows = [
+        {"external_id": "f1", "kind": "faq", "title": "Zahlung", "body": "<p>Ratenzahlung über PayPal</p>", "tags": ["zahlung"]},
+        "{not json",
+        {"external_id": 7, "kind": "macro", "title": "Nummer", "body": "Text", "language": "de"},
+    ]
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    call_command("import_support_texts", str(path), "--source", "zendesk")
+    out = capsys.readouterr().out
+    assert "2 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 2: row: Not valid JSON" in out
+    assert SupportText.objects.get(external_id="f1").body_normalised == "ratenzahlung über paypal"
+
+
+def test_same_external_id_in_another_source_is_another_text():
+    row = {"external_id": "1", "kind": "faq", "title": "T", "body": "B"}
+    support_texts_import(rows=[(1, row)], source="zendesk")
+    support_texts_import(rows=[(1, row)], source="confluence")
+    assert SupportText.objects.count() == 2
+
+
+def test_an_update_counts_once_and_renormalises_the_body():
+    row = {"external_id": "1", "kind": "faq", "title": "T", "body": "5 – 7 Werktage"}
+    support_texts_import(rows=[(1, row)], source="zendesk")
+    result = support_texts_import(rows=[(1, {**row, "body": "10 – 14 Werktage"})], source="zendesk")
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+    assert SupportText.objects.get().body_normalised == "10-14 werktage"
+
+
+def test_import_queues_a_scan_of_the_changed_texts_only(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")  # unchanged: nothing to scan
+    assert queued == [sorted(SupportText.objects.values_list("pk", flat=True))]
+
+
+def test_broker_down_does_not_undo_an_import(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    def refuse(ids):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    assert SupportText.objects.count() == 2

@@ -1,0 +1,181 @@
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from bulletin.flags import flags_scan_change
+from bulletin.models import Flag, SupportText
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flag(delivery_change, make_text):
+    make_text("<p>Lieferung in 5&ndash;7 Werktagen. <script>alert(1)</script></p>", title="Lieferzeit-Makro")
+    flags_scan_change(change_id=delivery_change.pk)
+    return Flag.objects.get()
+
+
+@pytest.fixture
+def consumer(make_user):
+    return make_user("helpdesk-sync")
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_agent_sees_the_queue_with_counts_and_overdue_highlight(client, agent, flag):
+    client.force_login(agent)
+    response = client.get(reverse("flags:list"))
+    assert response.status_code == 200
+    assert "Lieferzeit-Makro" in response.content.decode()
+    assert response.context["counts"] == {"open": 1, "overdue": 0, "resolved": 0, "dismissed": 0}
+
+
+def test_queue_filters_by_status(client, agent, flag):
+    client.force_login(agent)
+    assert not client.get(reverse("flags:list"), {"status": "resolved"}).context["page"].object_list
+
+
+def test_users_without_membership_do_not_see_flags(client, consumer, flag):
+    client.force_login(consumer)
+    assert client.get(reverse("flags:list")).status_code == 403
+    assert client.get(reverse("flags:detail", args=[flag.pk])).status_code == 403
+
+
+def test_flag_page_highlights_the_escaped_spot_and_shows_the_diff(client, agent, flag):
+    client.force_login(agent)
+    html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
+    assert "<mark>5&amp;ndash;7 Werktage</mark>" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "<ins>10</ins>" in html or "<ins>" in html
+    assert 'data-copy-target="proposed-text"' in html
+
+
+def test_dismissing_without_a_reason_shows_the_error_beside_the_field(client, agent, flag):
+    client.force_login(agent)
+    response = client.post(reverse("flags:dismiss", args=[flag.pk]), {"reason": " "})
+    assert response.status_code == 400
+    assert "reason_errors" in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.status == "open"
+
+
+def test_agent_dismisses_with_a_reason(client, agent, flag):
+    client.force_login(agent)
+    response = client.post(reverse("flags:dismiss", args=[flag.pk]), {"reason": "Nur B2B"})
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert (flag.status, flag.dismissed_by) == ("dismissed", agent)
+
+
+def test_lead_may_read_but_not_dismiss(client, lead, flag):
+    client.force_login(lead)
+    assert client.get(reverse("flags:detail", args=[flag.pk])).status_code == 200
+    assert client.post(reverse("flags:dismiss", args=[flag.pk]), {"reason": "x"}).status_code == 403
+
+
+def test_change_page_lists_its_flags_for_members(client, agent, flag):
+    client.force_login(agent)
+    html = client.get(reverse("changes:detail", args=[flag.change_id])).content.decode()
+    assert "Lieferzeit-Makro" in html and reverse("flags:detail", args=[flag.pk]) in html
+
+
+def test_api_lists_flags_with_their_support_text(agent, flag, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        response = api(agent).get("/api/v1/flags/", {"status": "open", "kind": "macro", "overdue": "false"})
+    assert response.status_code == 200
+    item = response.json()["results"][0]
+    assert item["support_text"] == {
+        "id": flag.support_text_id, "external_id": flag.support_text.external_id, "source": "zendesk",
+        "title": "Lieferzeit-Makro",
+    }
+    assert item["status"] == "open" and item["proposed_text"] and item["resolution"]["dismissed_by"] is None
+
+
+def test_api_dismiss_needs_a_reason(agent, flag):
+    response = api(agent).post(f"/api/v1/flags/{flag.pk}/dismiss/", {}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    response = api(agent).post(f"/api/v1/flags/{flag.pk}/dismiss/", {"reason": "B2B"}, format="json")
+    assert response.status_code == 200 and response.json()["resolution"]["dismissed_by"] == "agent"
+
+
+def test_api_dismiss_is_for_agents_and_staff(lead, consumer, flag):
+    assert api(lead).post(f"/api/v1/flags/{flag.pk}/dismiss/", {"reason": "x"}, format="json").status_code == 403
+    assert api(consumer).get("/api/v1/flags/").status_code == 403
+
+
+def test_api_support_texts_filter_by_flagged_and_tag(agent, flag, make_text):
+    make_text("Danke!", tags=["gruss"], language="de")
+    client = api(agent)
+    flagged = client.get("/api/v1/support-texts/", {"flagged": "true"}).json()["results"]
+    assert [item["id"] for item in flagged] == [flag.support_text_id]
+    tagged = client.get("/api/v1/support-texts/", {"tag": "gruss"}).json()["results"]
+    assert [item["body"] for item in tagged] == ["Danke!"]
+    assert client.get(f"/api/v1/support-texts/{flag.support_text_id}/").json()["open_flags"] == 1
+
+
+def test_api_bulk_upsert_reports_counts_and_per_item_errors(consumer):
+    payload = {
+        "source": "zendesk",
+        "texts": [
+            {"external_id": "1", "kind": "macro", "title": "A", "body": "5–7 Werktage"},
+            {"external_id": "2", "kind": "nope", "title": "B", "body": "x"},
+        ],
+    }
+    response = api(consumer).post("/api/v1/support-texts/bulk/", payload, format="json")
+    assert response.status_code == 200
+    assert response.json() == {
+        "created": 1, "updated": 0, "unchanged": 0, "rejected": 1,
+        "errors": [{"index": 1, "errors": {"kind": "Must be one of: macro, faq."}}],
+    }
+    again = api(consumer).post("/api/v1/support-texts/bulk/", payload, format="json").json()
+    assert (again["created"], again["unchanged"]) == (0, 1)
+
+
+def test_api_bulk_refuses_agents_and_oversized_lists(agent, staff):
+    assert api(agent).post("/api/v1/support-texts/bulk/", {"source": "z", "texts": []}, format="json").status_code == 403
+    too_many = [{"external_id": str(i), "kind": "faq", "title": "t", "body": "b"} for i in range(1001)]
+    response = api(staff).post("/api/v1/support-texts/bulk/", {"source": "z", "texts": too_many}, format="json")
+    assert response.status_code == 400 and "texts" in response.json()
+    response = api(staff).post("/api/v1/support-texts/bulk/", ["not", "an", "object"], format="json")
+    assert response.status_code == 400
+    assert not SupportText.objects.exists()
+
+
+def test_queue_query_count_does_not_grow_with_flags(client, agent, flag, make_text, delivery_change, django_assert_max_num_queries):
+    for index in range(5):
+        make_text(f"Text {index}: 5–7 Werktage.")
+    flags_scan_change(change_id=delivery_change.pk)
+    client.force_login(agent)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("flags:list"))
+    assert len(response.context["page"].object_list) == 6
+
+
+def test_bad_filter_values_are_not_a_server_error(client, agent, flag):
+    client.force_login(agent)
+    assert client.get(reverse("flags:list"), {"due_after": "soon", "change": "x"}).status_code == 200
+    assert api(agent).get("/api/v1/flags/", {"overdue": "maybe", "change": "x"}).status_code == 400
+
+
+def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch, django_capture_on_commit_callbacks):
+    from bulletin import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
+    text = flag.support_text
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:bulletin_supporttext_change", args=[text.pk]),
+            {"kind": "macro", "title": text.title, "body": "Lieferung in 10–14 Werktagen.", "source": text.source,
+             "external_id": text.external_id, "url": "", "language": "de", "tags": "[]", "owner_team": "",
+             "active": "on"},
+        )
+    assert response.status_code == 302
+    assert queued == [[text.pk]]
