@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class BulletinConfig(AppConfig):
     name = "bulletin"
     verbose_name = _("Bulletin")
+
+    def ready(self):
+        from bulletin.receivers import digest_receivers_connect
+
+        digest_receivers_connect()

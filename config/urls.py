@@ -8,4 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("changes/", include("changes.urls")),
+    path("digest/", include("bulletin.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("bulletin.api_urls")),
 ]
