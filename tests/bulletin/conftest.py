@@ -30,3 +30,18 @@ def publish(make_change, team):
 def section_titles(digest, key):
     section = next(s for s in digest.sections if s["key"] == key)
     return [entry["title"] for group in section["groups"] for entry in group["entries"]]
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    """A real local SMTP server the Django SMTP backend sends to; set `.fail` to refuse the first messages."""
+    from tests.receivers import start_smtp_sink
+
+    sink, controller = start_smtp_sink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield sink
+    controller.stop()
