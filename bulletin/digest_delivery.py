@@ -14,15 +14,19 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from bulletin.digest import digest_markdown, sections_change_ids, sections_filter
+from bulletin.digest import digest_html, digest_markdown, sections_change_ids, sections_filter, sections_limit
 from bulletin.models import Digest
-from changes.markdown import render_markdown
 from changes.models import Membership
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
 from notifications.subscriptions import DEFAULT_EMAIL_TOPICS
 
 DIGEST_TOPIC = "digest"
+# An e-mail lists at most this many changes per section (most severe first) and
+# links to the page for the rest: it stays readable, and the outbox, which keeps
+# one payload per subscriber, stays small (2,000 subscribers × a full 5,000-change
+# digest would be gigabytes).
+EMAIL_ENTRIES_PER_SECTION = 25
 
 
 def subscription_wants_entry(subscription: Subscription) -> Callable[[dict], bool]:
@@ -68,8 +72,11 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
     """The e-mail, Slack and webhook payloads for one view of the digest (in LANGUAGE_CODE)."""
     url = digest_url(digest)
     counts = {s["key"]: s["count"] for s in sections if s["kind"] == "changes"}
+    change_ids = sections_change_ids(sections)
+    sections = sections_limit(sections, per_section=EMAIL_ENTRIES_PER_SECTION)
     with translation.override(settings.LANGUAGE_CODE):
         markdown = digest_markdown(week=digest.week, monday=digest.monday, sections=sections)
+        html = digest_html(week=digest.week, monday=digest.monday, sections=sections, url=url)
         link_text = _("Read it on the web")
         subject = _("Bulletin %(week)s: %(starting)d starting, %(coming)d coming up") % {
             "week": digest.week,
@@ -85,8 +92,6 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
         slack_lines += [f"• {_slack_escape(e['title'])} ({_slack_escape(e['team'])})" for e in starting[:5]]
         slack_lines.append(f"<{url}|{link_text}>")
         unsubscribe = settings.SITE_URL + "/notifications/email/"
-    # render_markdown sanitises: entries carry user-written Markdown.
-    html = f'<p><a href="{url}">{link_text}</a></p>\n' + render_markdown(markdown)
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
@@ -103,8 +108,9 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
                 "revision": digest.revision,
                 "url": url,
                 "counts": counts,
-                "changes": sections_change_ids(sections),
-                "sections": sections,
+                "changes": change_ids,
+                # The whole digest, sections and all, is at the API; a payload per subscriber stays small.
+                "api_url": settings.SITE_URL + f"/api/v1/digests/{digest.week}/",
             },
         },
     }

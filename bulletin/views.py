@@ -1,5 +1,3 @@
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -10,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bulletin.digest import SECTION_TITLES, digest_compile
+from bulletin.digest import digest_compile, sections_for_display
 from bulletin.models import Digest, DigestRead
 from bulletin.weeks import week_label, week_monday
-from changes.models import Category, Channel, Membership
+from changes.models import Membership
 from changes.permissions import lead_team_ids
 
 
@@ -23,43 +21,6 @@ def _current_week() -> str:
 
 def _can_see_reads(user) -> bool:
     return user.is_staff or bool(lead_team_ids(user))
-
-
-def _entry_for_page(entry: dict) -> dict:
-    channels = dict(Channel.choices)
-    return {
-        **entry,
-        "effective_from": datetime.date.fromisoformat(entry["effective_from"]),
-        "effective_until": datetime.date.fromisoformat(entry["effective_until"]) if entry["effective_until"] else None,
-        "channel_labels": [channels.get(c, c) for c in entry["channels"]],
-    }
-
-
-def _sections_for_page(digest: Digest) -> list[dict]:
-    """Section data with titles and labels in the reader's language (the stored Markdown is in one language)."""
-    categories = dict(Category.choices)
-    sections = []
-    for section in digest.sections:
-        page_section = {
-            "key": section["key"],
-            "kind": section["kind"],
-            "count": section["count"],
-            "title": SECTION_TITLES.get(section["key"], section["title"]),
-        }
-        if section["kind"] == "changes":
-            page_section["groups"] = [
-                {
-                    "label": categories.get(group["category"], group["label"]),
-                    "entries": [_entry_for_page(entry) for entry in group["entries"]],
-                }
-                for group in section["groups"]
-            ]
-        elif not section.get("entries"):
-            continue  # e.g. no support texts to update
-        else:
-            page_section["entries"] = section["entries"]
-        sections.append(page_section)
-    return sections
 
 
 def _agent_reads(digest: Digest) -> list[tuple]:
@@ -87,7 +48,8 @@ def _show(request, week: str):
         raise Http404(_("No digest for this week."))
     context = {
         "digest": digest,
-        "sections": _sections_for_page(digest),
+        "sections": sections_for_display(digest.sections),
+        "digest_url": digest.get_absolute_url(),
         "addenda": [a for a in digest.addenda.all() if a.diff.get("fields")],
         "read": DigestRead.objects.filter(digest=digest, user=request.user).first(),
         "is_current": week == _current_week(),

@@ -1,0 +1,98 @@
+"""Benchmark: compile one week with 5,000 published changes and record deliveries for 2,000 subscribers.
+
+Run explicitly (not collected with the suite):
+
+    python -m pytest tests/bench/bench_digest.py -s
+
+Deliveries are recorded, not sent: the test transaction never commits, so the
+outbox's on-commit queueing never fires.
+"""
+
+import datetime
+import random
+import resource
+import time
+import tracemalloc
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from bulletin.digest import digest_compile
+from bulletin.digest_delivery import digest_deliver
+from changes.markdown import render_markdown
+from changes.models import Category, Change, Channel, FactChange, Team
+from notifications.models import Delivery, Subscription
+
+CHANGES = 5_000
+SUBSCRIBERS = 2_000
+MONDAY = datetime.date(2026, 11, 23)
+
+
+@pytest.mark.django_db
+def test_bench_digest_compile_and_delivery_rows():
+    rng = random.Random(48)
+    author = get_user_model().objects.create_user(username="bench-author")
+    teams = [Team.objects.create(slug=f"team-{i}", name=f"Team {i}") for i in range(12)]
+    impact = "Die Lieferzeit steigt von 5–7 auf **10–14 Werktage**. Bitte [hier](https://example.com) nachlesen."
+    guidance = "Offen sagen, dass die Lieferzeit länger ist, und auf die *Lagerware* im Outlet hinweisen."
+    published_at = timezone.make_aware(datetime.datetime(2026, 11, 1, 9))
+    changes = []
+    for i in range(CHANGES):
+        starts = MONDAY + datetime.timedelta(days=rng.randint(-60, 20))
+        ends = starts + datetime.timedelta(days=rng.randint(0, 60)) if rng.random() < 0.5 else None
+        changes.append(
+            Change(
+                title=f"Change {i}: neue Bedingungen",
+                team=rng.choice(teams),
+                category=rng.choice(Category.values),
+                severity=rng.choice(["low", "medium", "high"]),
+                customer_impact=impact,
+                customer_impact_html=render_markdown(impact),
+                support_guidance=guidance,
+                support_guidance_html=render_markdown(guidance),
+                effective_from=starts,
+                effective_until=ends,
+                channels=rng.sample(Channel.values, 2),
+                tags=[f"tag{rng.randint(0, 30)}"],
+                status=Change.Status.PUBLISHED,
+                published_at=published_at,
+                created_by=author,
+            )
+        )
+    changes = Change.objects.bulk_create(changes, batch_size=1000)
+    FactChange.objects.bulk_create(
+        [FactChange(change=c, old_text=f"alt {c.pk}", new_text=f"neu {c.pk}") for c in changes], batch_size=1000
+    )
+    subscriptions = []
+    for i in range(SUBSCRIBERS):
+        filtered = i % 10 == 0  # one in ten filters by category
+        subscriptions.append(
+            Subscription(
+                kind="email",
+                target=f"agent{i}@example.com",
+                topics=["digest"],
+                categories=[rng.choice(Category.values)] if filtered else [],
+            )
+        )
+    Subscription.objects.bulk_create(subscriptions, batch_size=1000)
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    digest = digest_compile(week="2026-W48").digest
+    compiled = time.perf_counter()
+    created = digest_deliver(digest=digest)
+    delivered = time.perf_counter()
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    entries = digest.changes.count()
+    print(
+        f"\nBENCH digest: {CHANGES} published changes ({entries} in the digest), {SUBSCRIBERS} subscribers\n"
+        f"  compile: {compiled - started:.2f} s   delivery rows: {created} in {delivered - compiled:.2f} s"
+        f"   total: {delivered - started:.2f} s\n"
+        f"  peak Python memory (tracemalloc): {peak / 2**20:.1f} MiB   process max RSS: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB\n"
+        f"  markdown: {len(digest.markdown) / 2**20:.1f} MiB, html: {len(digest.html) / 2**20:.1f} MiB"
+    )
+    assert created == Delivery.objects.count() == SUBSCRIBERS
