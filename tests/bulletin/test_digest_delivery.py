@@ -192,3 +192,12 @@ def test_no_addendum_before_the_digest_is_compiled(publish, lead):
     with time_machine.travel(MONDAY_MORNING - datetime.timedelta(hours=1), tick=False):
         _edit(change, lead, title="Earlier")
     assert not Addendum.objects.exists()
+
+
+def test_digest_page_shows_addenda_at_the_top(client, agent, compiled_this_week, lead):
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=2), tick=False):
+        _edit(compiled_this_week, lead, effective_from=MONDAY + datetime.timedelta(days=4))
+        client.force_login(agent)
+        body = client.get(f"/digest/{WEEK}/").content.decode()
+    assert body.index('id="addenda"') < body.index('id="section-starting"')
+    assert "Addendum to 2026-W48" in body and "was changed" in body

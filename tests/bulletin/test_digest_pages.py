@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from bulletin.digest import digest_compile
@@ -172,3 +173,12 @@ def test_user_can_unsubscribe_on_the_web(client, agent):
     client.post("/notifications/email/", {"action": "subscribe"})
     subscription.refresh_from_db()
     assert subscription.active
+
+
+def test_admin_shows_digests_reads_and_addenda(client, make_user, publish):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    digest = digest_compile(week=WEEK).digest
+    client.force_login(admin)
+    for path in ["/admin/bulletin/digest/", f"/admin/bulletin/digest/{digest.pk}/change/",
+                 "/admin/bulletin/digestread/", "/admin/bulletin/addendum/"]:
+        assert client.get(path).status_code == 200, path
