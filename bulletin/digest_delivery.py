@@ -18,7 +18,7 @@ from bulletin.digest import digest_html, digest_markdown, sections_change_ids, s
 from bulletin.models import Digest
 from changes.models import Membership
 from notifications.models import Subscription
-from notifications.outbox import outbox_enqueue
+from notifications.outbox import outbox_enqueue_many
 from notifications.subscriptions import DEFAULT_EMAIL_TOPICS
 
 DIGEST_TOPIC = "digest"
@@ -139,7 +139,7 @@ def digest_deliver(*, digest: Digest) -> int:
         Subscription.objects.filter(deliveries__key=key).values_list("pk", flat=True)
     )
     cache: dict[tuple, dict | None] = {}
-    created = 0
+    messages = []
     for subscription in Subscription.objects.filter(active=True, topics__contains=[DIGEST_TOPIC]).order_by("pk"):
         if subscription.pk in already:
             continue
@@ -148,13 +148,9 @@ def digest_deliver(*, digest: Digest) -> int:
             sections = digest.sections
             if _has_filters(subscription):
                 sections = sections_filter(digest.sections, subscription_wants_entry(subscription))
-                if not sections_change_ids(sections):
-                    cache[filter_key] = None
-            if filter_key not in cache:
-                cache[filter_key] = _payloads(digest, sections)
-        payloads = cache[filter_key]
-        if payloads is None:
-            continue
-        if outbox_enqueue(subscription=subscription, key=key, payload=payloads[subscription.kind]) is not None:
-            created += 1
-    return created
+            # A filtered subscription left with nothing is skipped (see the module docstring).
+            nothing = _has_filters(subscription) and not sections_change_ids(sections)
+            cache[filter_key] = None if nothing else _payloads(digest, sections)
+        if cache[filter_key] is not None:
+            messages.append((subscription, cache[filter_key][subscription.kind]))
+    return len(outbox_enqueue_many(key=key, messages=messages))
