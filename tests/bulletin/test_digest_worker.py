@@ -1,6 +1,7 @@
 """The digest compiled and delivered by a real Celery worker on the real Redis, to a real SMTP server."""
 
 import email
+import time
 
 import pytest
 
@@ -40,8 +41,6 @@ def test_compiling_and_delivering_twice_sends_one_email_per_subscriber(celery_wo
     digest_compile_task.delay(week=WEEK, send=True)
     wait_for(lambda: Digest.objects.filter(week=WEEK).exists())
     # The second run finds the same content: same revision, same delivery keys, nothing new to send.
-    import time
-
     time.sleep(1.0)
     assert Digest.objects.get().revision == 1
     assert Delivery.objects.count() == 2
@@ -65,3 +64,31 @@ def test_smtp_server_failing_twice_then_accepting_gets_exactly_one_message(celer
     assert delivery.attempts == 3
     assert [a.ok for a in delivery.attempt_log.all()] == [False, False, True]
     assert "451" in delivery.attempt_log.first().error
+
+
+def test_three_quick_edits_after_the_digest_send_one_addendum_email(
+    celery_worker, smtp_sink, make_change, team, lead, agent, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from bulletin.digest import digest_compile
+    from changes import services
+
+    settings.DIGEST_ADDENDUM_DELAY_SECONDS = 1
+    change = make_change(
+        team=team, user=lead, status="published", title="Garden furniture",
+        effective_from=timezone.localdate() + datetime.timedelta(days=1),
+    )
+    digest_compile()
+    for days in (2, 3, 4):
+        services.change_update(
+            change=change, user=lead, data={"effective_from": timezone.localdate() + datetime.timedelta(days=days)}
+        )
+    wait_for(lambda: smtp_sink.to(agent.email))
+    time.sleep(1.5)  # nothing else may arrive
+    (message,) = smtp_sink.to(agent.email)
+    text = _text(message)
+    assert "Addendum to" in text and "Garden furniture" in text and "was changed" in text
+    assert Delivery.objects.filter(key__startswith="addendum:").count() == 1
