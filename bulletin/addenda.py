@@ -24,6 +24,7 @@ from changes.markdown import render_markdown
 from changes.models import Category, Change, Channel, Severity
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
+from notifications.subscriptions import subscriptions_for_topic
 
 logger = logging.getLogger(__name__)
 
@@ -229,7 +230,7 @@ def addendum_deliver(*, addendum_id: int) -> int:
     entries = [entry for entry in (addendum.diff.get("before"), addendum.diff["after"]) if entry]
     payloads = _payloads(addendum)
     created = 0
-    for subscription in Subscription.objects.filter(active=True, topics__contains=[ADDENDUM_TOPIC]):
+    for subscription in subscriptions_for_topic(ADDENDUM_TOPIC):
         wants = subscription_wants_entry(subscription)
         if not any(wants(entry) for entry in entries):
             continue

@@ -280,6 +280,7 @@ def sections_for_display(sections: list[dict]) -> list[dict]:
     """
     categories = dict(Category.choices)
     channels = dict(Channel.choices)
+    severities = dict(Severity.choices)
     result = []
     for section in sections:
         shown = {**section, "title": SECTION_TITLES.get(section["key"], section["title"])}
@@ -295,6 +296,7 @@ def sections_for_display(sections: list[dict]) -> list[dict]:
                             if entry["effective_until"]
                             else None,
                             "channel_labels": [channels.get(c, c) for c in entry["channels"]],
+                            "severity_label": severities.get(entry["severity"], entry["severity"]),
                         }
                         for entry in group["entries"]
                     ],

@@ -19,7 +19,7 @@ from bulletin.models import Digest
 from changes.models import Membership
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue_many
-from notifications.subscriptions import DEFAULT_EMAIL_TOPICS
+from notifications.subscriptions import DEFAULT_EMAIL_TOPICS, subscriptions_for_topic
 
 DIGEST_TOPIC = "digest"
 # An e-mail lists at most this many changes per section (most severe first) and
@@ -140,7 +140,7 @@ def digest_deliver(*, digest: Digest) -> int:
     )
     cache: dict[tuple, dict | None] = {}
     messages = []
-    for subscription in Subscription.objects.filter(active=True, topics__contains=[DIGEST_TOPIC]).order_by("pk"):
+    for subscription in subscriptions_for_topic(DIGEST_TOPIC):
         if subscription.pk in already:
             continue
         filter_key = _filter_key(subscription)

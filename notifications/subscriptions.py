@@ -27,3 +27,12 @@ def subscription_email_set(*, user, active: bool) -> Subscription | None:
     if active and not updated:
         return subscription_email_default(user=user)
     return Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).first()
+
+
+def subscriptions_for_topic(topic: str) -> list[Subscription]:
+    """Active subscriptions whose topics include `topic`.
+
+    Filtered in Python: JSONField `contains` is not available on SQLite, the
+    database a newcomer starts with.
+    """
+    return [s for s in Subscription.objects.filter(active=True).order_by("pk") if topic in (s.topics or [])]
