@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -91,7 +92,7 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
         slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
         slack_lines += [f"• {_slack_escape(e['title'])} ({_slack_escape(e['team'])})" for e in starting[:5]]
         slack_lines.append(f"<{url}|{link_text}>")
-        unsubscribe = settings.SITE_URL + "/notifications/email/"
+        unsubscribe = settings.SITE_URL + reverse("notifications:email")
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
@@ -110,7 +111,7 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
                 "counts": counts,
                 "changes": change_ids,
                 # The whole digest, sections and all, is at the API; a payload per subscriber stays small.
-                "api_url": settings.SITE_URL + f"/api/v1/digests/{digest.week}/",
+                "api_url": settings.SITE_URL + reverse("digest-detail", args=[digest.week]),
             },
         },
     }

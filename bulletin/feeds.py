@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ class DigestFeed(Feed):
         return user
 
     def link(self, obj):
-        return "/digest/"
+        return reverse("bulletin:digest")
 
     def items(self, obj):
         return Digest.objects.order_by("-monday")[:20]
