@@ -24,4 +24,6 @@ class DigestViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "week"
     lookup_value_regex = WEEK_PATTERN
     # Only the ids of the changes are serialised: don't load whole Change rows.
-    queryset = Digest.objects.order_by("-monday").prefetch_related(Prefetch("changes", queryset=Change.objects.only("id")))
+    queryset = Digest.objects.order_by("-monday").prefetch_related(
+        Prefetch("changes", queryset=Change.objects.only("id"))
+    )

@@ -231,17 +231,18 @@ def digest_markdown(*, week: str, monday: datetime.date, sections: list[dict]) -
         "",
         f"{formats.date_format(monday, short)} – {formats.date_format(sunday, short)}",
         "",
-        " · ".join(f"**{s['count']}** {SECTION_TITLES.get(s['key'], s['title'])}" for s in sections if s["kind"] == "changes"),
+        " · ".join(
+            f"**{s['count']}** {SECTION_TITLES.get(s['key'], s['title'])}" for s in sections if s["kind"] == "changes"
+        ),
         "",
     ]
     for section in sections:
         if section["kind"] != "changes":
             if section.get("entries"):
                 lines += [f"## {SECTION_TITLES.get(section['key'], section['title'])}", ""]
-                lines += [
-                    f"- [{md_escape(e['title'])}]({e['url']})" + (f": {md_escape(e['detail'])}" if e.get("detail") else "")
-                    for e in section["entries"]
-                ]
+                for item in section["entries"]:
+                    detail = f": {md_escape(item['detail'])}" if item.get("detail") else ""
+                    lines.append(f"- [{md_escape(item['title'])}]({item['url']}){detail}")
                 lines.append("")
             continue
         lines += [f"## {SECTION_TITLES.get(section['key'], section['title'])}", ""]
@@ -347,7 +348,9 @@ def week_window(*, monday: datetime.date, now: datetime.datetime) -> WeekWindow:
     published = list(
         Change.objects.active_between(monday, horizon).select_related("team").prefetch_related("fact_changes")
     )
-    previous = Digest.objects.filter(monday__lt=monday).order_by("-monday").values_list("compiled_at", flat=True).first()
+    previous = (
+        Digest.objects.filter(monday__lt=monday).order_by("-monday").values_list("compiled_at", flat=True).first()
+    )
     since = previous or _start_of(monday - datetime.timedelta(days=7))
     until = min(now, _start_of(sunday + datetime.timedelta(days=1)))
     withdrawn = list(
@@ -408,7 +411,8 @@ def digest_compile(*, week: str | None = None) -> DigestCompiled:
     row (unique week; the row is locked while compared). Raises ValueError for
     a malformed week.
     """
-    monday = week_monday(week) if week else timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+    today = timezone.localdate()
+    monday = week_monday(week) if week else today - datetime.timedelta(days=today.weekday())
     content = digest_content_build(monday=monday)
     fields = {
         "monday": content.monday,

@@ -213,7 +213,7 @@ BULLETIN_MIN_NOTICE_DAYS = env_int("BULLETIN_MIN_NOTICE_DAYS", 7, minimum=0)
 DIGEST_HOUR = env_int("DIGEST_HOUR", 6, minimum=0, maximum=23)
 DIGEST_WEEKDAY = (env_str("DIGEST_WEEKDAY", "mon") or "").strip().lower()
 if DIGEST_WEEKDAY not in {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}:
-    raise ImproperlyConfigured(f"DIGEST_WEEKDAY must be one of mon, tue, wed, thu, fri, sat, sun; got {DIGEST_WEEKDAY!r}")
+    raise ImproperlyConfigured(f"DIGEST_WEEKDAY must be one of mon … sun (three letters), got {DIGEST_WEEKDAY!r}")
 # Edits of one change within this many seconds after the first send one addendum.
 DIGEST_ADDENDUM_DELAY_SECONDS = env_int("DIGEST_ADDENDUM_DELAY_SECONDS", 90, minimum=0, maximum=300)
 CELERY_BEAT_SCHEDULE["digest-weekly"] = {

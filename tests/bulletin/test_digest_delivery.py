@@ -38,7 +38,7 @@ def test_unsubscribed_agent_is_not_subscribed_again(client, make_user, team, pub
     assert not Delivery.objects.exists()
 
 
-def test_digest_is_recorded_once_per_subscriber_and_revision(make_user, team, publish):
+def test_digest_is_recorded_once_per_subscriber_and_revision(make_user, team, publish, settings):
     make_user("mia", team=team, role=Membership.Role.AGENT)
     publish("A", starts=0)
     digest = digest_compile(week=WEEK).digest
@@ -47,12 +47,14 @@ def test_digest_is_recorded_once_per_subscriber_and_revision(make_user, team, pu
     delivery = Delivery.objects.get()
     assert delivery.key == "digest:2026-W48:r1"
     assert delivery.payload["subject"].startswith("Bulletin 2026-W48")
-    assert "http://testserver/digest/2026-W48/" in delivery.payload["text"] or "/digest/2026-W48/" in delivery.payload["text"]
+    assert f"{settings.SITE_URL}/digest/2026-W48/" in delivery.payload["text"]
     assert '<a href="' in delivery.payload["html"] and "/digest/2026-W48/" in delivery.payload["html"]
 
 
 def test_subscriber_filtered_to_returns_gets_only_returns(publish):
-    returns = Subscription.objects.create(kind="email", target="r@example.com", topics=["digest"], categories=["returns"])
+    returns = Subscription.objects.create(
+        kind="email", target="r@example.com", topics=["digest"], categories=["returns"]
+    )
     publish("Returns label", starts=0, category="returns")
     publish("Garden furniture", starts=0, category="delivery_time")
     digest_deliver(digest=digest_compile(week=WEEK).digest)
@@ -85,7 +87,7 @@ def test_beat_runs_the_digest_on_monday_at_six_in_berlin():
 @pytest.mark.parametrize(
     "before, expected",
     [
-        # Sunday before the spring switch (2026-03-29 02:00 → 03:00) and before the autumn one (2026-10-25).
+        # Saturdays before the switches: Sunday 2026-03-29 02:00 → 03:00 and Sunday 2026-10-25 03:00 → 02:00.
         (datetime.datetime(2026, 3, 28, 12, 0), datetime.datetime(2026, 3, 30, 6, 0)),
         (datetime.datetime(2026, 10, 24, 12, 0), datetime.datetime(2026, 10, 26, 6, 0)),
     ],
@@ -103,7 +105,9 @@ def test_monday_six_oclock_holds_across_daylight_saving(before, expected):
     assert next_run.replace(tzinfo=None) == expected
 
 
-@pytest.mark.parametrize("week, monday", [("2026-W13", datetime.date(2026, 3, 23)), ("2026-W43", datetime.date(2026, 10, 19))])
+@pytest.mark.parametrize(
+    "week, monday", [("2026-W13", datetime.date(2026, 3, 23)), ("2026-W43", datetime.date(2026, 10, 19))]
+)
 def test_compiling_dst_weeks_at_six_local_time(publish, week, monday):
     publish("Starts on DST Sunday", starts=(monday - MONDAY).days + 6)
     at = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(6)))

@@ -21,5 +21,6 @@ def test_a_fan_out_records_one_message_per_subscription_once():
 def test_a_fan_out_skips_subscriptions_that_already_have_the_message():
     first, second = _subscriptions(2)
     outbox_enqueue(subscription=first, key="k", payload={"subject": "s", "text": "t"})
-    ids = outbox_enqueue_many(key="k", messages=[(first, {"subject": "s", "text": "t"}), (second, {"subject": "s", "text": "t"})])
+    payload = {"subject": "s", "text": "t"}
+    ids = outbox_enqueue_many(key="k", messages=[(first, payload), (second, payload)])
     assert Delivery.objects.get(pk__in=ids).subscription == second

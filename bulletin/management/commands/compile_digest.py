@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--week", help="ISO week like 2026-W48; default: the current week in TIME_ZONE.")
-        parser.add_argument("--send", action="store_true", help="Record one delivery per subscriber (sent by the worker).")
+        parser.add_argument(
+            "--send", action="store_true", help="Record one delivery per subscriber (the worker sends them)."
+        )
 
     def handle(self, *args, week=None, send=False, **options):
         if week is not None:
