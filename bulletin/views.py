@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_POST
 from bulletin.digest import digest_compile, sections_for_display
 from bulletin.models import Digest, DigestRead
 from bulletin.weeks import week_label, week_monday
+from changes.feeds import feed_token_for
 from changes.models import Membership
 from changes.permissions import lead_team_ids
 
@@ -76,7 +79,10 @@ def digest_archive(request):
     rows = [
         {"digest": d, "counts": {s["key"]: s["count"] for s in d.sections}, "read": d.pk in read} for d in digests
     ]
-    return render(request, "bulletin/digest_archive.html", {"rows": rows})
+    feed_url = request.build_absolute_uri(reverse("bulletin:digest-feed")) + "?" + urlencode(
+        {"token": feed_token_for(user=request.user).key}
+    )
+    return render(request, "bulletin/digest_archive.html", {"rows": rows, "feed_url": feed_url})
 
 
 @login_required

@@ -182,3 +182,13 @@ def test_admin_shows_digests_reads_and_addenda(client, make_user, publish):
     for path in ["/admin/bulletin/digest/", f"/admin/bulletin/digest/{digest.pk}/change/",
                  "/admin/bulletin/digestread/", "/admin/bulletin/addendum/"]:
         assert client.get(path).status_code == 200, path
+
+
+def test_archive_shows_the_personal_feed_address_that_works(client, agent):
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    body = client.get("/digest/archive/").content.decode()
+    key = feed_token_for(user=agent).key
+    assert f"/digest/feed/?token={key}" in body
+    client.logout()
+    assert client.get(f"/digest/feed/?token={key}").status_code == 200
