@@ -192,3 +192,28 @@ def test_archive_shows_the_personal_feed_address_that_works(client, agent):
     assert f"/digest/feed/?token={key}" in body
     client.logout()
     assert client.get(f"/digest/feed/?token={key}").status_code == 200
+
+
+def test_digest_page_queries_do_not_grow_with_agents_or_changes(client, lead, make_user, publish,
+                                                                django_assert_max_num_queries):
+    for i in range(10):
+        publish(f"Change {i}", starts=i % 7)
+    from changes.models import Membership, Team
+
+    team = Team.objects.create(slug="support-x", name="Support X")
+    for i in range(10):
+        Membership.objects.create(user=make_user(f"agent-x{i}"), team=team, role="agent")
+    digest_compile(week=WEEK)
+    client.force_login(lead)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/digest/{WEEK}/").status_code == 200
+
+
+def test_webhook_gets_the_digest_summary_and_change_ids(publish):
+    hook = Subscription.objects.create(kind="webhook", target="http://127.0.0.1:9/hook", topics=["digest"])
+    change = publish("Garden furniture", starts=1)
+    digest_deliver(digest=digest_compile(week=WEEK).digest)
+    payload = Delivery.objects.get(subscription=hook).payload
+    assert payload["event"] == "digest.compiled"
+    assert payload["body"]["changes"] == [change.pk] and payload["body"]["counts"]["starting"] == 1
+    assert payload["body"]["api_url"].endswith("/api/v1/digests/2026-W48/")
