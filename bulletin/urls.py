@@ -15,7 +15,7 @@ class WeekConverter:
         return value
 
 
-register_converter(WeekConverter, "week")
+register_converter(WeekConverter, "isoweek")
 
 app_name = "bulletin"
 
@@ -23,6 +23,6 @@ urlpatterns = [
     path("", views.digest_current, name="digest"),
     path("archive/", views.digest_archive, name="digest-archive"),
     path("feed/", DigestFeed(), name="digest-feed"),
-    path("<week:week>/", views.digest_week, name="digest-week"),
-    path("<week:week>/read/", views.digest_mark_read, name="digest-read"),
+    path("<isoweek:week>/", views.digest_week, name="digest-week"),
+    path("<isoweek:week>/read/", views.digest_mark_read, name="digest-read"),
 ]
