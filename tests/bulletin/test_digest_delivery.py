@@ -205,3 +205,22 @@ def test_digest_page_shows_addenda_at_the_top(client, agent, compiled_this_week,
         body = client.get(f"/digest/{WEEK}/").content.decode()
     assert body.index('id="addenda"') < body.index('id="section-starting"')
     assert "Addendum to 2026-W48" in body and "was changed" in body
+
+
+def test_publishing_a_change_for_this_week_after_the_digest_makes_an_addendum(compiled_this_week, lead, team):
+    from django.test import TestCase
+
+    draft = services.change_create(
+        user=lead,
+        data={
+            "title": "Late news", "team": team, "category": "returns", "severity": "high",
+            "effective_from": MONDAY + datetime.timedelta(days=3), "channels": ["email"],
+            "customer_impact": "Returns take longer.",
+        },
+    )
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=3), tick=False):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.change_publish(change=draft, user=lead)
+    addendum = Addendum.objects.get()
+    assert addendum.event == "published" and addendum.diff["before"] is None
+    assert "Late news" in addendum.markdown and "was published" in addendum.markdown
