@@ -16,8 +16,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bulletin.digest import COMING_UP_DAYS, change_entry, md_escape
-from bulletin.digest_delivery import digest_url, subscription_wants_entry
+from bulletin.digest import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
+from bulletin.digest_delivery import digest_url, slack_escape, subscription_wants_entry
 from bulletin.models import Addendum, Digest
 from bulletin.weeks import week_label
 from changes.markdown import render_markdown
@@ -190,10 +190,10 @@ def _payloads(addendum: Addendum) -> dict:
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
-            "text": f"{addendum.markdown}\n{link_text}: {url}\n",
+            "text": f"{markdown_as_text(addendum.markdown)}\n{link_text}: {url}\n",
             "html": f'{addendum.html}\n<p><a href="{url}">{link_text}</a></p>',
         },
-        Subscription.Kind.SLACK: {"text": f"{addendum.markdown}\n<{url}|{link_text}>"},
+        Subscription.Kind.SLACK: {"text": f"{slack_escape(markdown_as_text(addendum.markdown))}\n<{url}|{link_text}>"},
         Subscription.Kind.WEBHOOK: {
             "event": "digest.addendum",
             "body": {

@@ -15,7 +15,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from bulletin.digest import digest_html, digest_markdown, sections_change_ids, sections_filter, sections_limit
+from bulletin.digest import (
+    digest_html,
+    digest_markdown,
+    markdown_as_text,
+    sections_change_ids,
+    sections_filter,
+    sections_limit,
+)
 from bulletin.models import Digest
 from changes.models import Membership
 from notifications.models import Subscription
@@ -90,13 +97,13 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
         ]
         starting = [e for s in sections if s["key"] == "starting" for g in s["groups"] for e in g["entries"]]
         slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
-        slack_lines += [f"• {_slack_escape(e['title'])} ({_slack_escape(e['team'])})" for e in starting[:5]]
+        slack_lines += [f"• {slack_escape(e['title'])} ({slack_escape(e['team'])})" for e in starting[:5]]
         slack_lines.append(f"<{url}|{link_text}>")
         unsubscribe = settings.SITE_URL + reverse("notifications:email")
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
-            "text": f"{markdown}\n{link_text}: {url}\n",
+            "text": f"{markdown_as_text(markdown)}\n{link_text}: {url}\n",
             "html": html,
             "headers": {"List-Unsubscribe": f"<{unsubscribe}>"},
         },
@@ -117,7 +124,7 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
     }
 
 
-def _slack_escape(text: str) -> str:
+def slack_escape(text: str) -> str:
     # Slack mrkdwn treats &, < and > as control characters.
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -224,3 +224,11 @@ def test_publishing_a_change_for_this_week_after_the_digest_makes_an_addendum(co
     addendum = Addendum.objects.get()
     assert addendum.event == "published" and addendum.diff["before"] is None
     assert "Late news" in addendum.markdown and "was published" in addendum.markdown
+
+
+def test_plain_text_email_has_no_markdown_escapes_or_tags(publish):
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["digest"])
+    publish("Sofa *sale* <50 %>", starts=1, facts=[("5_7 days", "10_14 days")])
+    digest_deliver(digest=digest_compile(week=WEEK).digest)
+    text = Delivery.objects.get().payload["text"]
+    assert "Sofa *sale* <50 %>" in text and "~~5_7 days~~ → 10_14 days" in text
