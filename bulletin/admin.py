@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from bulletin.models import Flag, SupportText
+from bulletin.models import Addendum, Digest, DigestRead, Flag, SupportText
 from bulletin.receivers import flags_scan_texts_enqueue
 
 
@@ -26,3 +26,25 @@ class FlagAdmin(admin.ModelAdmin):
     search_fields = ["support_text__title", "old_text", "change__title"]
     raw_id_fields = ["support_text", "change", "fact_change", "dismissed_by"]
     readonly_fields = ["created_at", "updated_at", "resolved_at", "dismissed_at"]
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = ["week", "revision", "compiled_at"]
+    search_fields = ["week"]
+    readonly_fields = ["week", "monday", "revision", "compiled_at", "content_hash", "markdown", "html", "sections"]
+    exclude = ["changes"]
+
+
+@admin.register(DigestRead)
+class DigestReadAdmin(admin.ModelAdmin):
+    list_display = ["digest", "user", "read_at"]
+    list_filter = ["digest"]
+    search_fields = ["user__username"]
+
+
+@admin.register(Addendum)
+class AddendumAdmin(admin.ModelAdmin):
+    list_display = ["digest", "change", "event", "revision", "created_at", "send_after", "sent_at"]
+    list_filter = ["event", "digest"]
+    readonly_fields = ["digest", "change", "event", "revision", "markdown", "html", "diff", "send_after", "sent_at"]

@@ -8,7 +8,8 @@ class BulletinConfig(AppConfig):
 
     def ready(self):
         from bulletin.panels import flags_panel_register
-        from bulletin.receivers import flags_receivers_connect
+        from bulletin.receivers import digest_receivers_connect, flags_receivers_connect
 
         flags_receivers_connect()
         flags_panel_register()
+        digest_receivers_connect()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bulletin import views
+from bulletin import flag_views as views
 
 app_name = "flags"
 

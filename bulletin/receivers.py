@@ -1,15 +1,21 @@
-"""Scans queued when changes announce a transition (see changes/signals.py).
+"""What bulletin does when changes announce a transition (see changes/signals.py).
 
-The signals are sent after commit; `delay_on_commit` still guards the case of a
-sender inside an outer transaction.
+Flag scans are queued, addenda to this week's digest recorded, and every agent
+gets the digest by e-mail by default. The signals are sent after commit;
+`delay_on_commit` still guards the case of a sender inside an outer transaction.
+Connected once from BulletinConfig.ready().
 """
 
 import logging
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models.signals import post_save
 
+from bulletin.models import Addendum
 from changes import signals
+from changes.models import Membership
+from notifications.subscriptions import subscription_email_default
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +29,7 @@ def _scan_change(sender, change, **kwargs):
     try:
         flags_scan_change_task.delay_on_commit(change.pk)
     except Exception:
-        # The broker is down: the publish stands and the nightly re-scan catches up. Caught here
-        # because changes sends its signals from a functools.partial, whose failure Django's
-        # robust on_commit cannot even log (it reads __qualname__).
+        # The broker is down: the publish stands and the nightly re-scan catches up.
         logger.exception("Could not queue the flag scan of change %s", change.pk)
 
 
@@ -51,3 +55,34 @@ def flags_receivers_connect() -> None:
     """Connect the flag scans to the change signals; called once from BulletinConfig.ready()."""
     for name in ("change_published", "change_updated", "change_withdrawn"):
         getattr(signals, name).connect(_scan_change, dispatch_uid=f"bulletin.flags.{name}")
+
+
+def _on_published(sender, change, **kwargs):
+    from bulletin.addenda import addendum_record
+
+    addendum_record(change_id=change.pk, event=Addendum.Event.PUBLISHED)
+
+
+def _on_updated(sender, change, **kwargs):
+    from bulletin.addenda import addendum_record
+
+    addendum_record(change_id=change.pk, event=Addendum.Event.UPDATED)
+
+
+def _on_withdrawn(sender, change, **kwargs):
+    from bulletin.addenda import addendum_record
+
+    addendum_record(change_id=change.pk, event=Addendum.Event.WITHDRAWN)
+
+
+def _on_membership_saved(sender, instance, created, **kwargs):
+    # Every agent gets the digest by e-mail unless they unsubscribed (an inactive row stays).
+    if instance.role == Membership.Role.AGENT:
+        subscription_email_default(user=instance.user)
+
+
+def digest_receivers_connect() -> None:
+    signals.change_published.connect(_on_published, dispatch_uid="bulletin.digest.addendum.published")
+    signals.change_updated.connect(_on_updated, dispatch_uid="bulletin.digest.addendum.updated")
+    signals.change_withdrawn.connect(_on_withdrawn, dispatch_uid="bulletin.digest.addendum.withdrawn")
+    post_save.connect(_on_membership_saved, sender=Membership, dispatch_uid="bulletin.digest.default_subscription")

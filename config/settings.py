@@ -215,6 +215,26 @@ NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 3
 # --- Bulletin -----------------------------------------------------------------
 BULLETIN_MIN_NOTICE_DAYS = env_int("BULLETIN_MIN_NOTICE_DAYS", 7, minimum=0)
 
+# --- Digest -------------------------------------------------------------------
+# The weekly digest is compiled and sent at DIGEST_HOUR:00 on DIGEST_WEEKDAY in TIME_ZONE.
+DIGEST_HOUR = env_int("DIGEST_HOUR", 6, minimum=0, maximum=23)
+DIGEST_WEEKDAY = (env_str("DIGEST_WEEKDAY", "mon") or "").strip().lower()
+if DIGEST_WEEKDAY not in {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}:
+    raise ImproperlyConfigured(f"DIGEST_WEEKDAY must be one of mon … sun (three letters), got {DIGEST_WEEKDAY!r}")
+# Edits of one change within this many seconds after the first send one addendum.
+DIGEST_ADDENDUM_DELAY_SECONDS = env_int("DIGEST_ADDENDUM_DELAY_SECONDS", 90, minimum=0, maximum=300)
+CELERY_BEAT_SCHEDULE["digest-weekly"] = {
+    "task": "bulletin.tasks.digest_compile_task",
+    "schedule": crontab(minute=0, hour=DIGEST_HOUR, day_of_week=DIGEST_WEEKDAY),
+    # Under the one-week period: a run missed for days still goes out, never two at once.
+    "options": {"expires": 6 * 24 * 3600},
+}
+CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
+    "task": "bulletin.tasks.addenda_sweep_task",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}
+
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

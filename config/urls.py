@@ -10,4 +10,7 @@ urlpatterns = [
     path("changes/", include("changes.urls")),
     path("flags/", include("bulletin.flags_urls")),
     path("api/v1/", include("bulletin.flags_api_urls")),
+    path("digest/", include("bulletin.digest_urls")),
+    path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("bulletin.api_urls")),
 ]

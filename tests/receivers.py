@@ -47,3 +47,33 @@ def start_http_receiver():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return receiver, server
+
+
+@dataclass
+class SmtpSink:
+    """Keeps every accepted message; answers 451 (try again later) to the first `fail` messages."""
+
+    fail: int = 0
+    messages: list = field(default_factory=list)
+    refused: int = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.fail > 0:
+            self.fail -= 1
+            self.refused += 1
+            return "451 4.3.0 Try again later"
+        self.messages.append({"to": list(envelope.rcpt_tos), "content": envelope.content})
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [message for message in self.messages if address in message["to"]]
+
+
+def start_smtp_sink(fail: int = 0):
+    """A real SMTP server on a free port (aiosmtpd's self-check fails on port 0)."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(fail=fail)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return sink, controller

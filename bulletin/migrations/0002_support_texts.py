@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('bulletin', '0001_digest'),
         ('changes', '0002_feed_token'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

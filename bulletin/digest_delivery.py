@@ -1,0 +1,164 @@
+"""Sending a digest to every subscription that wants it, through the notifications outbox.
+
+Each subscription gets the digest narrowed by its filters (team, category,
+channel, tag). Choice: a subscription *with* filters that leaves no entry is
+skipped (an e-mail saying "nothing for you" is noise); one without filters
+always gets the digest, even a quiet one, so agents know nothing changes.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from bulletin.digest import (
+    digest_html,
+    digest_markdown,
+    markdown_as_text,
+    sections_change_ids,
+    sections_filter,
+    sections_limit,
+)
+from bulletin.models import Digest
+from changes.models import Membership
+from notifications.models import Subscription
+from notifications.outbox import outbox_enqueue_many
+from notifications.subscriptions import DEFAULT_EMAIL_TOPICS, subscriptions_for_topic
+
+DIGEST_TOPIC = "digest"
+# An e-mail lists at most this many changes per section (most severe first) and
+# links to the page for the rest: it stays readable, and the outbox, which keeps
+# one payload per subscriber, stays small (2,000 subscribers × a full 5,000-change
+# digest would be gigabytes).
+EMAIL_ENTRIES_PER_SECTION = 25
+
+
+def subscription_wants_entry(subscription: Subscription) -> Callable[[dict], bool]:
+    def wants(entry: dict) -> bool:
+        return subscription.wants(
+            team=entry["team_slug"], category=entry["category"], channels=entry["channels"], tags=entry["tags"]
+        )
+
+    return wants
+
+
+def _has_filters(subscription: Subscription) -> bool:
+    return bool(subscription.teams or subscription.categories or subscription.channels or subscription.tags)
+
+
+def _filter_key(subscription: Subscription) -> tuple:
+    return tuple(tuple(sorted(getattr(subscription, name))) for name in ("teams", "categories", "channels", "tags"))
+
+
+def agent_subscriptions_ensure() -> int:
+    """Give every agent with an e-mail address and no e-mail subscription the default one. Idempotent."""
+    User = get_user_model()
+    users = (
+        User.objects.filter(is_active=True, memberships__role=Membership.Role.AGENT)
+        .exclude(email="")
+        .exclude(subscriptions__kind=Subscription.Kind.EMAIL)
+        .distinct()
+    )
+    created = Subscription.objects.bulk_create(
+        [
+            Subscription(user=user, kind=Subscription.Kind.EMAIL, target=user.email, topics=list(DEFAULT_EMAIL_TOPICS))
+            for user in users
+        ]
+    )
+    return len(created)
+
+
+def digest_url(digest: Digest) -> str:
+    return settings.SITE_URL + digest.get_absolute_url()
+
+
+def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
+    """The e-mail, Slack and webhook payloads for one view of the digest (in LANGUAGE_CODE)."""
+    url = digest_url(digest)
+    counts = {s["key"]: s["count"] for s in sections if s["kind"] == "changes"}
+    change_ids = sections_change_ids(sections)
+    sections = sections_limit(sections, per_section=EMAIL_ENTRIES_PER_SECTION)
+    with translation.override(settings.LANGUAGE_CODE):
+        markdown = digest_markdown(week=digest.week, monday=digest.monday, sections=sections)
+        html = digest_html(week=digest.week, monday=digest.monday, sections=sections, url=url)
+        link_text = _("Read it on the web")
+        subject = _("Bulletin %(week)s: %(starting)d starting, %(coming)d coming up") % {
+            "week": digest.week,
+            "starting": counts.get("starting", 0),
+            "coming": counts.get("coming", 0),
+        }
+        headline = [
+            f"{counts.get(key, 0)} {label}"
+            for key, label in (("starting", _("starting")), ("ending", _("ending")), ("coming", _("coming up")))
+        ]
+        starting = [e for s in sections if s["key"] == "starting" for g in s["groups"] for e in g["entries"]]
+        slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
+        slack_lines += [f"• {slack_escape(e['title'])} ({slack_escape(e['team'])})" for e in starting[:5]]
+        slack_lines.append(f"<{url}|{link_text}>")
+        unsubscribe = settings.SITE_URL + reverse("notifications:email")
+    return {
+        Subscription.Kind.EMAIL: {
+            "subject": subject,
+            "text": f"{markdown_as_text(markdown)}\n{link_text}: {url}\n",
+            "html": html,
+            "headers": {"List-Unsubscribe": f"<{unsubscribe}>"},
+        },
+        Subscription.Kind.SLACK: {"text": "\n".join(slack_lines)},
+        Subscription.Kind.WEBHOOK: {
+            "event": "digest.compiled",
+            "body": {
+                "type": "digest.compiled",
+                "week": digest.week,
+                "revision": digest.revision,
+                "url": url,
+                "counts": counts,
+                "changes": change_ids,
+                # The whole digest, sections and all, is at the API; a payload per subscriber stays small.
+                "api_url": settings.SITE_URL + reverse("digest-detail", args=[digest.week]),
+            },
+        },
+    }
+
+
+def slack_escape(text: str) -> str:
+    # Slack mrkdwn treats &, < and > as control characters.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def delivery_key(digest: Digest) -> str:
+    return f"digest:{digest.week}:r{digest.revision}"
+
+
+@transaction.atomic
+def digest_deliver(*, digest: Digest) -> int:
+    """Record one delivery of this digest revision per active "digest" subscription; return how many are new.
+
+    Idempotent: the outbox key digest:<week>:r<revision> is unique per
+    subscription, so running this again (or after a crash) sends nothing twice.
+    Sending happens in the outbox task after commit.
+    """
+    agent_subscriptions_ensure()
+    key = delivery_key(digest)
+    already = set(
+        Subscription.objects.filter(deliveries__key=key).values_list("pk", flat=True)
+    )
+    cache: dict[tuple, dict | None] = {}
+    messages = []
+    for subscription in subscriptions_for_topic(DIGEST_TOPIC):
+        if subscription.pk in already:
+            continue
+        filter_key = _filter_key(subscription)
+        if filter_key not in cache:
+            sections = digest.sections
+            if _has_filters(subscription):
+                sections = sections_filter(digest.sections, subscription_wants_entry(subscription))
+            # A filtered subscription left with nothing is skipped (see the module docstring).
+            nothing = _has_filters(subscription) and not sections_change_ids(sections)
+            cache[filter_key] = None if nothing else _payloads(digest, sections)
+        if cache[filter_key] is not None:
+            messages.append((subscription, cache[filter_key][subscription.kind]))
+    return len(outbox_enqueue_many(key=key, messages=messages))

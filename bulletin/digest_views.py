@@ -1,0 +1,96 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bulletin.digest import digest_compile, sections_for_display
+from bulletin.models import Digest, DigestRead
+from bulletin.weeks import week_label, week_monday
+from changes.feeds import feed_token_for
+from changes.models import Membership
+from changes.permissions import lead_team_ids
+
+
+def _current_week() -> str:
+    return week_label(timezone.localdate())
+
+
+def _can_see_reads(user) -> bool:
+    return user.is_staff or bool(lead_team_ids(user))
+
+
+def _agent_reads(digest: Digest) -> list[tuple]:
+    """Every active agent with the time they marked this digest read (None if not)."""
+    reads = dict(DigestRead.objects.filter(digest=digest).values_list("user_id", "read_at"))
+    agents = (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__role=Membership.Role.AGENT)
+        .distinct()
+        .order_by("username")
+    )
+    return [(agent, reads.get(agent.pk)) for agent in agents]
+
+
+def _show(request, week: str):
+    try:
+        week_monday(week)
+    except ValueError:
+        raise Http404(_("No such week.")) from None
+    digest = Digest.objects.filter(week=week).first()
+    if digest is None and week == _current_week():
+        # The current week is compiled on first view (not sent), so the page works before Monday's run.
+        digest = digest_compile(week=week).digest
+    if digest is None:
+        raise Http404(_("No digest for this week."))
+    context = {
+        "digest": digest,
+        "sections": sections_for_display(digest.sections),
+        "digest_url": digest.get_absolute_url(),
+        "addenda": [a for a in digest.addenda.all() if a.diff.get("fields")],
+        "read": DigestRead.objects.filter(digest=digest, user=request.user).first(),
+        "is_current": week == _current_week(),
+    }
+    if _can_see_reads(request.user):
+        context["agent_reads"] = _agent_reads(digest)
+    return render(request, "bulletin/digest_detail.html", context)
+
+
+@login_required
+def digest_current(request):
+    return _show(request, _current_week())
+
+
+@login_required
+def digest_week(request, week):
+    return _show(request, week)
+
+
+@login_required
+def digest_archive(request):
+    digests = list(Digest.objects.only("week", "monday", "revision", "compiled_at", "sections"))
+    read = set(DigestRead.objects.filter(user=request.user).values_list("digest_id", flat=True))
+    rows = [
+        {"digest": d, "counts": {s["key"]: s["count"] for s in d.sections}, "read": d.pk in read} for d in digests
+    ]
+    feed_url = request.build_absolute_uri(reverse("bulletin:digest-feed")) + "?" + urlencode(
+        {"token": feed_token_for(user=request.user).key}
+    )
+    return render(request, "bulletin/digest_archive.html", {"rows": rows, "feed_url": feed_url})
+
+
+@login_required
+@require_POST
+def digest_mark_read(request, week):
+    digest = get_object_or_404(Digest, week=week)
+    if not request.user.is_active:
+        raise PermissionDenied
+    DigestRead.objects.get_or_create(digest=digest, user=request.user)
+    messages.success(request, _("Marked as read."))
+    return redirect(digest)

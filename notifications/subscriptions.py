@@ -1,0 +1,38 @@
+"""Managing a user's own subscriptions (the web page and the default e-mail subscription)."""
+
+from django.db import transaction
+
+from notifications.models import Subscription
+
+DEFAULT_EMAIL_TOPICS = ["digest", "addendum"]
+
+
+def subscription_email_default(*, user) -> Subscription | None:
+    """Subscribe `user` by e-mail to the default topics unless they have an e-mail subscription already.
+
+    Idempotent. An unsubscribed user keeps an inactive row, so this never
+    subscribes them again. Returns the new subscription, or None.
+    """
+    if not user.email or Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).exists():
+        return None
+    return Subscription.objects.create(
+        user=user, kind=Subscription.Kind.EMAIL, target=user.email, topics=list(DEFAULT_EMAIL_TOPICS)
+    )
+
+
+@transaction.atomic
+def subscription_email_set(*, user, active: bool) -> Subscription | None:
+    """Turn the user's e-mail subscriptions on or off; subscribing creates the default one when missing."""
+    updated = Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).update(active=active)
+    if active and not updated:
+        return subscription_email_default(user=user)
+    return Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).first()
+
+
+def subscriptions_for_topic(topic: str) -> list[Subscription]:
+    """Active subscriptions whose topics include `topic`.
+
+    Filtered in Python: JSONField `contains` is not available on SQLite, the
+    database a newcomer starts with.
+    """
+    return [s for s in Subscription.objects.filter(active=True).order_by("pk") if topic in (s.topics or [])]

@@ -1,0 +1,27 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from notifications.models import Subscription
+from notifications.subscriptions import subscription_email_set
+
+
+@login_required
+def email_subscription(request):
+    """Where a user unsubscribes from (or back to) the e-mailed digest and addenda."""
+    if request.method == "POST":
+        active = request.POST.get("action") == "subscribe"
+        subscription_email_set(user=request.user, active=active)
+        if active:
+            messages.success(request, _("You will get the digest by e-mail."))
+        else:
+            messages.success(request, _("You will no longer get the digest by e-mail."))
+        return redirect("notifications:email")
+    subscriptions = Subscription.objects.filter(user=request.user).order_by("kind", "target")
+    subscribed = subscriptions.filter(kind=Subscription.Kind.EMAIL, active=True).exists()
+    return render(
+        request,
+        "notifications/email_subscription.html",
+        {"subscriptions": subscriptions, "subscribed": subscribed},
+    )

@@ -1,0 +1,219 @@
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from bulletin.digest import digest_compile
+from bulletin.digest_delivery import digest_deliver
+from bulletin.models import DigestRead
+from changes.feeds import feed_token_for
+from notifications.models import Delivery, Subscription
+from tests.bulletin.conftest import WEEK
+
+pytestmark = pytest.mark.django_db
+
+XSS_IMPACT = (
+    "Hello <script>alert('impact')</script> [click](javascript:alert(1)) [up](JaVaScRiPt:alert(2)) "
+    '<img src=x onerror="alert(3)"> <a href="data:text/html,<script>alert(4)</script>">d</a>'
+)
+WEDNESDAY = timezone.make_aware(datetime.datetime(2026, 11, 25, 10, 0))
+
+
+def _assert_harmless(text: str):
+    lowered = text.lower()
+    assert "<script" not in lowered
+    assert "javascript:" not in lowered
+    assert "onerror" not in lowered
+    assert "data:text/html" not in lowered
+
+
+@pytest.fixture
+def xss_digest(publish):
+    publish("<script>alert('title')</script> Sofa", starts=1, customer_impact=XSS_IMPACT, support_guidance=XSS_IMPACT,
+            facts=[("<b onmouseover=alert(5)>old</b>", "<script>new</script>")])
+    return digest_compile(week=WEEK).digest
+
+
+def test_digest_page_shows_the_week_grouped_by_section(client, agent, publish):
+    publish("Garden furniture", starts=1)
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    response = client.get(f"/digest/{WEEK}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Starting this week" in body and "Garden furniture" in body
+
+
+def test_current_week_is_compiled_on_first_view(client, agent, publish):
+    publish("Garden furniture", starts=1)
+    client.force_login(agent)
+    with time_machine.travel(WEDNESDAY, tick=False):
+        response = client.get("/digest/")
+    assert response.status_code == 200 and "Garden furniture" in response.content.decode()
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/digest/2026-W60/", "/digest/2025-W53/", "/digest/2026-W47/", "/digest/nonsense/"])
+def test_bad_or_unknown_week_is_404(client, agent, path):
+    client.force_login(agent)
+    with time_machine.travel(WEDNESDAY, tick=False):
+        assert client.get(path).status_code == 404
+
+
+def test_digest_pages_need_a_login(client):
+    assert client.get("/digest/").status_code == 302
+
+
+def test_agent_marks_read_and_lead_sees_it(client, agent, lead, make_user, team, publish):
+    publish("Garden furniture", starts=1)
+    digest = digest_compile(week=WEEK).digest
+    make_user("tom", team=agent.memberships.get().team, role="agent")
+    client.force_login(agent)
+    assert "read-by" not in client.get(f"/digest/{WEEK}/").content.decode()
+    assert "Read by agents" not in client.get(f"/digest/{WEEK}/").content.decode()
+    client.post(f"/digest/{WEEK}/read/")
+    client.post(f"/digest/{WEEK}/read/")
+    assert DigestRead.objects.filter(digest=digest, user=agent).count() == 1
+    client.force_login(lead)
+    body = client.get(f"/digest/{WEEK}/").content.decode()
+    assert "Read by agents" in body
+    assert body.count('class="read-yes"') == 1 and body.count('class="read-no"') == 1
+
+
+def test_mark_read_needs_post(client, agent, publish):
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    assert client.get(f"/digest/{WEEK}/read/").status_code == 405
+
+
+def test_archive_lists_digests(client, agent):
+    digest_compile(week=WEEK)
+    digest_compile(week="2026-W47")
+    client.force_login(agent)
+    body = client.get("/digest/archive/").content.decode()
+    assert body.index("2026-W48") < body.index("2026-W47")
+
+
+def test_nav_links_to_the_digest(client, agent):
+    client.force_login(agent)
+    assert 'href="/digest/"' in client.get("/changes/").content.decode()
+
+
+def test_feed_with_token_lists_digests(client, agent, publish):
+    publish("Garden furniture", starts=1)
+    digest_compile(week=WEEK)
+    token = feed_token_for(user=agent).key
+    response = client.get(f"/digest/feed/?token={token}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
+    assert "2026-W48" in response.content.decode()
+
+
+def test_feed_without_token_or_session_is_refused(client):
+    assert client.get("/digest/feed/?token=wrong").status_code == 403
+
+
+def test_markdown_attacks_are_harmless_in_the_page(client, agent, xss_digest):
+    client.force_login(agent)
+    body = client.get(f"/digest/{WEEK}/").content.decode()
+    _assert_harmless(body.split("<main>")[1])
+    assert "&lt;script&gt;alert(&#x27;title&#x27;)" in body
+
+
+def test_markdown_attacks_are_harmless_in_stored_html_and_email(xss_digest):
+    _assert_harmless(xss_digest.html)
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["digest"])
+    digest_deliver(digest=xss_digest)
+    _assert_harmless(Delivery.objects.get().payload["html"])
+
+
+def test_markdown_attacks_are_harmless_in_the_feed(client, agent, xss_digest):
+    token = feed_token_for(user=agent).key
+    feed = client.get(f"/digest/feed/?token={token}").content.decode()
+    # The feed carries HTML escaped inside XML; unescape once, as a feed reader does.
+    import html
+
+    _assert_harmless(html.unescape(feed))
+
+
+def test_api_lists_and_shows_digests(client, agent, publish):
+    change = publish("Garden furniture", starts=1)
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    listing = client.get("/api/v1/digests/").json()
+    assert [d["week"] for d in listing] == [WEEK]
+    detail = client.get(f"/api/v1/digests/{WEEK}/").json()
+    assert set(detail) == {"week", "revision", "compiled_at", "markdown", "html", "changes", "sections"}
+    assert detail["changes"] == [change.pk] and detail["revision"] == 1
+
+
+def test_api_unknown_week_is_404_and_anonymous_is_refused(client, agent):
+    assert client.get("/api/v1/digests/").status_code in (401, 403)
+    client.force_login(agent)
+    assert client.get("/api/v1/digests/2026-W60/").status_code == 404
+    assert client.get("/api/v1/digests/nonsense/").status_code == 404
+
+
+def test_api_list_query_count_does_not_grow(client, agent, django_assert_max_num_queries):
+    for week in range(40, 49):
+        digest_compile(week=f"2026-W{week}")
+    client.force_login(agent)
+    with django_assert_max_num_queries(6):
+        assert len(client.get("/api/v1/digests/").json()) == 9
+
+
+def test_user_can_unsubscribe_on_the_web(client, agent):
+    subscription = Subscription.objects.get(user=agent)
+    client.force_login(agent)
+    assert "Unsubscribe" in client.get("/notifications/email/").content.decode()
+    client.post("/notifications/email/", {"action": "unsubscribe"})
+    subscription.refresh_from_db()
+    assert not subscription.active
+    client.post("/notifications/email/", {"action": "subscribe"})
+    subscription.refresh_from_db()
+    assert subscription.active
+
+
+def test_admin_shows_digests_reads_and_addenda(client, make_user, publish):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    digest = digest_compile(week=WEEK).digest
+    client.force_login(admin)
+    for path in ["/admin/bulletin/digest/", f"/admin/bulletin/digest/{digest.pk}/change/",
+                 "/admin/bulletin/digestread/", "/admin/bulletin/addendum/"]:
+        assert client.get(path).status_code == 200, path
+
+
+def test_archive_shows_the_personal_feed_address_that_works(client, agent):
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    body = client.get("/digest/archive/").content.decode()
+    key = feed_token_for(user=agent).key
+    assert f"/digest/feed/?token={key}" in body
+    client.logout()
+    assert client.get(f"/digest/feed/?token={key}").status_code == 200
+
+
+def test_digest_page_queries_do_not_grow_with_agents_or_changes(client, lead, make_user, publish,
+                                                                django_assert_max_num_queries):
+    for i in range(10):
+        publish(f"Change {i}", starts=i % 7)
+    from changes.models import Membership, Team
+
+    team = Team.objects.create(slug="support-x", name="Support X")
+    for i in range(10):
+        Membership.objects.create(user=make_user(f"agent-x{i}"), team=team, role="agent")
+    digest_compile(week=WEEK)
+    client.force_login(lead)
+    with django_assert_max_num_queries(12):
+        assert client.get(f"/digest/{WEEK}/").status_code == 200
+
+
+def test_webhook_gets_the_digest_summary_and_change_ids(publish):
+    hook = Subscription.objects.create(kind="webhook", target="http://127.0.0.1:9/hook", topics=["digest"])
+    change = publish("Garden furniture", starts=1)
+    digest_deliver(digest=digest_compile(week=WEEK).digest)
+    payload = Delivery.objects.get(subscription=hook).payload
+    assert payload["event"] == "digest.compiled"
+    assert payload["body"]["changes"] == [change.pk] and payload["body"]["counts"]["starting"] == 1
+    assert payload["body"]["api_url"].endswith("/api/v1/digests/2026-W48/")
