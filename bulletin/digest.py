@@ -92,9 +92,24 @@ def _withdrawn(window: WeekWindow) -> list[Change]:
 
 
 def _texts_to_update(window: WeekWindow) -> list[dict]:
-    # Extension point for support-text flags: return [{"title", "url", "detail"}, ...].
-    # Left empty until the flagging work lands; an empty section is not rendered.
-    return []
+    """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest)."""
+    from bulletin.flags import flags_for_digest
+
+    entries = []
+    for group in flags_for_digest(changes=[change.pk for change in window.published]):
+        for flag in group.flags:
+            detail = [group.team.name if group.team else "—", f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
+            if flag.overdue:
+                detail.insert(0, str(gettext_lazy("overdue")))
+            entries.append(
+                {
+                    "title": flag.support_text.title,
+                    "url": settings.SITE_URL + flag.get_absolute_url(),
+                    "detail": " · ".join(detail),
+                    "overdue": flag.overdue,
+                }
+            )
+    return entries
 
 
 SECTION_BUILDERS: list[SectionBuilder] = [

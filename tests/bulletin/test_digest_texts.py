@@ -1,0 +1,45 @@
+"""The digest's "Texts to update": open flags of the week's changes, overdue first, per owner team."""
+
+import pytest
+import time_machine
+
+from bulletin.digest import digest_compile
+from bulletin.flags import flag_dismiss, flags_scan_change
+from tests.bulletin.conftest import MONDAY, WEEK
+
+pytestmark = pytest.mark.django_db
+
+
+def _texts(digest):
+    return next(section for section in digest.sections if section["key"] == "texts")["entries"]
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_digest_lists_texts_to_update_overdue_first_with_owner_team(publish, make_text, make_team, agent):
+    logistik = make_team("logistik", "Logistik")
+    running = publish("Lieferzeit länger", starts=-3, facts=[("5–7 Werktage", "10–14 Werktage")])
+    upcoming = publish("Rückgabe kürzer", starts=3, category="returns", facts=[("30 Tage Rückgabe", "14 Tage Rückgabe")])
+    make_text("Wir liefern in 5-7 Werktagen.", title="Makro Lieferzeit", owner_team=logistik)
+    make_text("Sie haben 30 Tage Rückgabe.", title="FAQ Rückgabe", kind="faq", owner_team=logistik)
+    dismissed = make_text("B2B: 5–7 Werktage.", title="Makro B2B")
+    make_text("Danke!", title="Makro Dank")
+    for change in (running, upcoming):
+        flags_scan_change(change_id=change.pk)
+    flag_dismiss(flag=dismissed.flags.get(), user=agent, reason="nicht betroffen: B2B")
+
+    entries = _texts(digest_compile(week=WEEK).digest)
+    assert [entry["title"] for entry in entries] == ["Makro Lieferzeit", "FAQ Rückgabe"]
+    assert entries[0]["overdue"] and not entries[1]["overdue"]
+    assert "Logistik" in entries[0]["detail"] and "„5–7 Werktage“ → „10–14 Werktage“" in entries[0]["detail"]
+    assert entries[0]["url"].endswith(f"/flags/{running.flags.get(status='open').pk}/")
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_digest_page_shows_texts_to_update(client, agent, publish, make_text):
+    change = publish("Lieferzeit länger", starts=1, facts=[("5–7 Werktage", "10–14 Werktage")])
+    make_text("Wir liefern in 5-7 Werktagen.", title="Makro Lieferzeit")
+    flags_scan_change(change_id=change.pk)
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    html = client.get(f"/digest/{WEEK}/").content.decode()
+    assert "Texts to update" in html and "Makro Lieferzeit" in html
