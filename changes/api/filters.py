@@ -1,0 +1,87 @@
+"""Query parameters of GET /api/v1/changes/; a malformed value is a 400 naming the parameter."""
+
+import django_filters
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from changes.models import Category, Change, Channel, Severity, Team
+
+
+def _json_list_contains(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` holds `value`."""
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field}__contains": [value]})
+    # SQLite (the no-setup demo) has no JSON containment; the list is stored as
+    # JSON text, so look for the quoted item.
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+class ChangeApiFilter(django_filters.FilterSet):
+    active_on = django_filters.DateFilter(
+        method="filter_active_on",
+        label=_("Published and in effect on this day (YYYY-MM-DD); an open end counts as still in effect."),
+    )
+    # A choice, not a BooleanFilter: that one silently ignores "yes" or "1".
+    active = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_active",
+        label=_("true: published and in effect today in the service's time zone; false: everything else."),
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), to_field_name="slug", field_name="team", label=_("Team slug.")
+    )
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category."))
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, method="filter_channel", label=_("Changes that reach customers on this channel.")
+    )
+    tag = django_filters.CharFilter(method="filter_tag", max_length=50, label=_("Changes carrying this tag."))
+    status = django_filters.ChoiceFilter(choices=Change.Status.choices, label=_("Status."))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity."))
+    updated_since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after this ISO 8601 date and time.")
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, label=_("Words in the title, customer impact or support guidance.")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["effective_from", "effective_until", "updated_at", "created_at", "published_at", "title"],
+        label=_("Sort order; prefix a field with - for descending."),
+    )
+
+    class Meta:
+        model = Change
+        fields = []
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+    def filter_active(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "true":
+            return queryset.active_on(today)
+        return queryset.exclude(pk__in=Change.objects.active_on(today).values("pk"))
+
+    def filter_channel(self, queryset, name, value):
+        return queryset.filter(_json_list_contains("channels", value))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(_json_list_contains("tags", value))
+
+    def filter_text(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(title__icontains=word) | Q(customer_impact__icontains=word) | Q(support_guidance__icontains=word)
+            )
+        return queryset.filter(condition)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        # A stable order whatever was asked for, so pages never overlap.
+        order = list(queryset.query.order_by) or list(Change._meta.ordering)
+        if not any(field.lstrip("-") in {"id", "pk"} for field in order):
+            order.append("-id")
+        return queryset.order_by(*order)

@@ -1,0 +1,102 @@
+"""What the API reads and writes. Rules about changes live in changes.services and the model."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from changes.models import Change, Channel, Team
+
+# Markdown fields have no length limit in the database; the API still refuses
+# novels so one request cannot fill the table.
+MAX_MARKDOWN_LENGTH = 20_000
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["slug", "name"]
+
+
+class FactChangeSerializer(serializers.Serializer):
+    old_text = serializers.CharField(max_length=200, trim_whitespace=True)
+    new_text = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """A change as consumers read it; the editable fields are also accepted on POST and PATCH."""
+
+    url = serializers.SerializerMethodField()
+    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    customer_impact = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
+    support_guidance = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=50, allow_empty=True
+    )
+    fact_changes = FactChangeSerializer(many=True, required=False, max_length=50)
+    late = serializers.BooleanField(source="is_late", read_only=True)
+    notice_days = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Change
+        fields = [
+            "id",
+            "url",
+            "title",
+            "team",
+            "category",
+            "customer_impact",
+            "customer_impact_html",
+            "support_guidance",
+            "support_guidance_html",
+            "effective_from",
+            "effective_until",
+            "channels",
+            "tags",
+            "severity",
+            "status",
+            "fact_changes",
+            "notice_days",
+            "late",
+            "revision",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "customer_impact_html",
+            "support_guidance_html",
+            "status",
+            "revision",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, change) -> str:
+        path = reverse("api:change-detail", args=[change.pk])
+        request = self.context.get("request")
+        # Webhook payloads are built outside a request; they link to SITE_URL.
+        return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+
+    def validate(self, attrs):
+        start = attrs.get("effective_from", getattr(self.instance, "effective_from", None))
+        end = attrs.get("effective_until", getattr(self.instance, "effective_until", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"effective_until": [_("The end date must be on or after the start date.")]}
+            )
+        return attrs
+
+    def service_arguments(self) -> tuple[dict, list[tuple[str, str]] | None]:
+        """validated_data split into the service's `data` and `facts` (None when not sent)."""
+        data = dict(self.validated_data)
+        facts = data.pop("fact_changes", None)
+        if facts is not None:
+            facts = [(fact["old_text"], fact["new_text"]) for fact in facts]
+        return data, facts
+

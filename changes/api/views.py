@@ -1,0 +1,137 @@
+"""API views: parse, check permissions, call one service or selector, present the result."""
+
+from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+
+from changes import services
+from changes.api.conditional import detail_validators, list_validators
+from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERRORS, service_errors
+from changes.api.filters import ChangeApiFilter
+from changes.api.pagination import ChangePagination
+from changes.api.serializers import ChangeSerializer, TeamSerializer
+from changes.models import Change, Team
+from changes.permissions import can_file, can_manage, changes_visible_to
+
+
+@extend_schema_view(list=extend_schema(summary="List teams", responses={200: TeamSerializer(many=True), **READ_ERRORS}))
+class TeamViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Team.objects.order_by("name")
+    serializer_class = TeamSerializer
+    pagination_class = None
+
+
+class ChangeViewSet(viewsets.GenericViewSet):
+    serializer_class = ChangeSerializer
+    pagination_class = ChangePagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ChangeApiFilter
+
+    def get_queryset(self):
+        queryset = changes_visible_to(self.request.user).select_related("team")
+        if self.action == "list":
+            # One query for the facts of a whole page, whatever its size.
+            queryset = queryset.prefetch_related("fact_changes")
+        return queryset
+
+    def get_object(self):
+        # An id that is not a number, or too big for the column, is simply not there
+        # (and must not reach PostgreSQL as a 500).
+        raw = self.kwargs.get("pk", "")
+        if not raw.isdigit() or int(raw) > 2**63 - 1:
+            raise NotFound()
+        return super().get_object()
+
+    def _fresh(self, change: Change) -> Change:
+        return Change.objects.select_related("team").get(pk=change.pk)
+
+    def _require_manage(self, change: Change) -> None:
+        if not can_manage(self.request.user, change):
+            raise PermissionDenied("Only leads of the filing team can change it.")
+
+    @extend_schema(
+        summary="List changes",
+        description=(
+            "Changes you may see: published and withdrawn ones, plus drafts of your own teams. "
+            "`active_on=D` answers “what is true for customers on D”. Answers carry `ETag` and "
+            "`Last-Modified`; send them back as `If-None-Match` / `If-Modified-Since` to get a 304."
+        ),
+        responses={200: ChangeSerializer(many=True), 304: NOT_MODIFIED, 400: BAD_REQUEST, **READ_ERRORS},
+    )
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        validators, count = list_validators(
+            queryset=queryset, request=request, renderer_format=request.accepted_renderer.format
+        )
+        not_modified = validators.not_modified(request._request)
+        if not_modified is not None:
+            return not_modified
+        page = self.paginator.paginate_queryset(queryset, request, view=self, count=count)
+        response = self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        return validators.apply(response)
+
+    @extend_schema(
+        summary="File a draft",
+        description="Leads file for their own teams (staff for any). `fact_changes` are saved with the change.",
+        responses={201: ChangeSerializer, **WRITE_ERRORS},
+    )
+    def create(self, request):
+        if not can_file(request.user):
+            raise PermissionDenied("Only team leads can file changes.")
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data, facts = serializer.service_arguments()
+        with service_errors():
+            change = services.change_create(user=request.user, data=data, facts=facts or ())
+        location = reverse("api:change-detail", args=[change.pk])
+        return Response(self.get_serializer(self._fresh(change)).data, status=201, headers={"Location": location})
+
+    @extend_schema(summary="Read a change", responses={200: ChangeSerializer, 304: NOT_MODIFIED, **READ_ERRORS})
+    def retrieve(self, request, pk=None):
+        change = self.get_object()
+        validators = detail_validators(change=change, renderer_format=request.accepted_renderer.format)
+        not_modified = validators.not_modified(request._request)
+        if not_modified is not None:
+            return not_modified
+        return validators.apply(Response(self.get_serializer(change).data))
+
+    @extend_schema(
+        summary="Edit a change",
+        description=(
+            "Only the fields sent are changed; `fact_changes`, when sent, replaces the list. "
+            "Editing a published change raises its revision. Withdrawn changes are final."
+        ),
+        responses={200: ChangeSerializer, **WRITE_ERRORS},
+    )
+    def partial_update(self, request, pk=None):
+        change = self.get_object()
+        self._require_manage(change)
+        serializer = self.get_serializer(change, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data, facts = serializer.service_arguments()
+        with service_errors():
+            services.change_update(change=change, user=request.user, data=data, facts=facts)
+        return Response(self.get_serializer(self._fresh(change)).data)
+
+    def _transition(self, service):
+        change = self.get_object()
+        self._require_manage(change)
+        with service_errors():
+            service(change=change, user=self.request.user)
+        return Response(self.get_serializer(self._fresh(change)).data)
+
+    @extend_schema(summary="Publish a draft", request=None, responses={200: ChangeSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        return self._transition(services.change_publish)
+
+    @extend_schema(
+        summary="Withdraw a published change", request=None, responses={200: ChangeSerializer, **WRITE_ERRORS}
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._transition(services.change_withdraw)
