@@ -31,7 +31,9 @@ def seconds_until_midnight(now: datetime.datetime | None = None) -> int:
     tomorrow = now.date() + datetime.timedelta(days=1)
     # Aware midnight from the wall clock, so a DST day is 23 or 25 hours long.
     midnight = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
-    return max(1, int((midnight - now).total_seconds()))
+    # Python subtracts datetimes sharing a tzinfo by wall clock; UTC gives real seconds.
+    elapsed = midnight.astimezone(datetime.UTC) - now.astimezone(datetime.UTC)
+    return max(1, int(elapsed.total_seconds()))
 
 
 def _start_of_today() -> datetime.datetime:
