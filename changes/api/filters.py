@@ -77,6 +77,17 @@ class ChangeApiFilter(django_filters.FilterSet):
             )
         return queryset.filter(condition)
 
+    # Filters with a format or a set of choices; sent empty they are a mistake, not "all".
+    NOT_EMPTY = ("active_on", "active", "category", "channel", "status", "severity", "updated_since", "ordering")
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.NOT_EMPTY:
+            if name in self.data and not "".join(self.data.getlist(name)).strip():
+                self.form.add_error(name, _("This value may not be empty."))
+                valid = False
+        return valid
+
     @property
     def qs(self):
         queryset = super().qs

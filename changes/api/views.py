@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from changes import services
@@ -28,8 +29,12 @@ class TeamViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 class ChangeViewSet(viewsets.GenericViewSet):
     serializer_class = ChangeSerializer
     pagination_class = ChangePagination
+    # JSON only: lists (channels, tags, fact_changes) have no unambiguous form encoding.
+    parser_classes = [JSONParser]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeApiFilter
+    # Any id segment reaches get_object, which answers a JSON 404 for one that is not a number.
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
         queryset = changes_visible_to(self.request.user).select_related("team")

@@ -309,3 +309,14 @@ def test_docs_page_is_served_without_a_cdn(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
     assert b"cdn" not in response.content.lower()
+
+
+@pytest.mark.parametrize("name", ["active_on", "active", "category", "status", "updated_since", "ordering"])
+def test_a_typed_filter_sent_empty_is_a_400(token_client, consumer, name):
+    response = token_client(consumer).get(f"{LIST}?{name}=")
+    assert response.status_code == 400 and name in response.json()
+
+
+def test_form_encoded_writes_are_refused(token_client, lead, team):
+    response = token_client(lead).post(LIST, {"title": "x"})
+    assert response.status_code == 415
