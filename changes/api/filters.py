@@ -1,11 +1,15 @@
 """Query parameters of GET /api/v1/changes/; a malformed value is a 400 naming the parameter."""
 
+import datetime
+
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from changes.api.serializers import SLUG
 from changes.models import Category, Change, Channel, Severity, Team
 
 
@@ -16,6 +20,39 @@ def _json_list_contains(field: str, value: str) -> Q:
     # SQLite (the no-setup demo) has no JSON containment; the list is stored as
     # JSON text, so look for the quoted item.
     return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, handed to the database in UTC.
+
+    PostgreSQL refuses some offsets Python accepts (e.g. -17:41) with a DataError;
+    converting first also catches moments that overflow near year 1 or 9999.
+    """
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(_("Enter a valid date and time."), code="invalid") from None
+
+
+class _UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcDateTimeField
+
+
+class _TeamSlugField(forms.ModelChoiceField):
+    def to_python(self, value):
+        # Not a slug (a NUL byte would even make PostgreSQL raise): no such team, without asking.
+        if value not in self.empty_values and not SLUG.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class _TeamFilter(django_filters.ModelChoiceFilter):
+    field_class = _TeamSlugField
 
 
 class ChangeApiFilter(django_filters.FilterSet):
@@ -29,7 +66,7 @@ class ChangeApiFilter(django_filters.FilterSet):
         method="filter_active",
         label=_("true: published and in effect today in the service's time zone; false: everything else."),
     )
-    team = django_filters.ModelChoiceFilter(
+    team = _TeamFilter(
         queryset=Team.objects.all(), to_field_name="slug", field_name="team", label=_("Team slug.")
     )
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category."))
@@ -39,7 +76,7 @@ class ChangeApiFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", max_length=50, label=_("Changes carrying this tag."))
     status = django_filters.ChoiceFilter(choices=Change.Status.choices, label=_("Status."))
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity."))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = _UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after this ISO 8601 date and time.")
     )
     q = django_filters.CharFilter(

@@ -1,5 +1,7 @@
 """What the API reads and writes. Rules about changes live in changes.services and the model."""
 
+import re
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,21 @@ from changes.models import Change, Channel, Team
 # Markdown fields have no length limit in the database; the API still refuses
 # novels so one request cannot fill the table.
 MAX_MARKDOWN_LENGTH = 20_000
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+class TeamSlugField(serializers.SlugRelatedField):
+    """A team by its slug; anything that is not a slug is refused before the database sees it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Team.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
+        return super().to_internal_value(data)
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -29,7 +46,7 @@ class ChangeSerializer(serializers.ModelSerializer):
     """A change as consumers read it; the editable fields are also accepted on POST and PATCH."""
 
     url = serializers.SerializerMethodField()
-    team = serializers.SlugRelatedField(slug_field="slug", queryset=Team.objects.all())
+    team = TeamSlugField()
     customer_impact = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
     support_guidance = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)

@@ -119,6 +119,8 @@ def test_lead_cannot_file_for_another_team(token_client, other_lead, team):
         ({"channels": ["pigeon"]}, "channels"),
         ({"channels": []}, "channels"),
         ({"team": "nobody"}, "team"),
+        ({"team": "bad\u0000slug"}, "team"),
+        ({"title": "nul\u0000byte"}, "title"),
         ({"title": "x" * 201}, "title"),
         ({"effective_from": "2026-02-30"}, "effective_from"),
         ({"effective_from": "2026-12-10", "effective_until": "2026-12-01"}, "effective_until"),
@@ -237,6 +239,7 @@ def test_ordering_by_effective_date(token_client, consumer, team, make_change):
         "active_on=tomorrow",
         "active=yes",
         "team=nobody",
+        "team=bad%00slug",
         "category=weather",
         "channel=pigeon",
         "status=lost",
@@ -320,3 +323,9 @@ def test_a_typed_filter_sent_empty_is_a_400(token_client, consumer, name):
 def test_form_encoded_writes_are_refused(token_client, lead, team):
     response = token_client(lead).post(LIST, {"title": "x"})
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize("moment", ["5213-02-01T15:11:05-17:41", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_updated_since_with_odd_offsets_never_fails(token_client, consumer, moment):
+    response = token_client(consumer).get(LIST, {"updated_since": moment})
+    assert response.status_code in (200, 400)
