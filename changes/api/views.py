@@ -1,5 +1,7 @@
 """API views: parse, check permissions, call one service or selector, present the result."""
 
+import re
+
 from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -47,7 +49,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
         # An id that is not a number, or too big for the column, is simply not there
         # (and must not reach PostgreSQL as a 500).
         raw = self.kwargs.get("pk", "")
-        if not raw.isdigit() or int(raw) > 2**63 - 1:
+        if not re.fullmatch(r"[0-9]{1,19}", raw) or int(raw) > 2**63 - 1:
             raise NotFound()
         return super().get_object()
 

@@ -195,7 +195,7 @@ def test_there_is_no_delete_or_put(token_client, staff, team, make_change):
     assert Change.objects.filter(pk=change.pk).exists()
 
 
-@pytest.mark.parametrize("pk", ["abc", "99999999999999999999999", "0"])
+@pytest.mark.parametrize("pk", ["abc", "99999999999999999999999", "0", "%C2%B2", "1.5"])
 def test_a_malformed_or_unknown_id_is_a_404(token_client, consumer, pk):
     response = token_client(consumer).get(f"{LIST}{pk}/")
     assert response.status_code == 404 and response.json()["detail"]
