@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -29,6 +30,25 @@ class TeamSlugField(serializers.SlugRelatedField):
         if not isinstance(data, str) or not SLUG.fullmatch(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
         return super().to_internal_value(data)
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value, zone):
+    # What DRF's DateTimeField gives with USE_TZ: local time in ISO 8601, UTC as "Z".
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _facts(change):
+    # The prefetched rows themselves: `change.fact_changes.all()` builds a manager
+    # and a queryset per row, which cost more than the rest of the row.
+    prefetched = getattr(change, "_prefetched_objects_cache", {}).get("fact_changes")
+    return prefetched if prefetched is not None else change.fact_changes.all()
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -95,10 +115,56 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, change) -> str:
-        path = reverse("api:change-detail", args=[change.pk])
-        request = self.context.get("request")
-        # Webhook payloads are built outside a request; they link to SITE_URL.
-        return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+        return f"{self._list_url()}{change.pk}/"
+
+    def _list_url(self) -> str:
+        # Built once per serializer: with many=True the same child serialises every row.
+        cached = getattr(self, "_list_url_cache", None)
+        if cached is None:
+            path = reverse("api:change-list")
+            request = self.context.get("request")
+            # Webhook payloads are built outside a request; they link to SITE_URL.
+            cached = request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+            self._list_url_cache = cached
+        return cached
+
+    def to_representation(self, change):
+        """The same dict DRF's field-by-field machinery builds, about five times faster.
+
+        A list page serialises up to 200 changes; the generic path spent more time
+        than the database. tests/api/test_changes_api.py checks both give the same.
+        """
+        # Looked up once per page, not three times per row.
+        if not hasattr(self, "_zone"):
+            self._zone, self._today = timezone.get_current_timezone(), timezone.localdate()
+        zone, today = self._zone, self._today
+        # Change.notice_days, without asking for the time zone again.
+        announced = change.published_at.astimezone(zone).date() if change.published_at else today
+        notice_days = (change.effective_from - announced).days
+        return {
+            "id": change.pk,
+            "url": self.get_url(change),
+            "title": change.title,
+            "team": change.team.slug,
+            "category": change.category,
+            "customer_impact": change.customer_impact,
+            "customer_impact_html": change.customer_impact_html,
+            "support_guidance": change.support_guidance,
+            "support_guidance_html": change.support_guidance_html,
+            "effective_from": _date(change.effective_from),
+            "effective_until": _date(change.effective_until),
+            "channels": list(change.channels),
+            "tags": list(change.tags),
+            "severity": change.severity,
+            "status": change.status,
+            "fact_changes": [{"old_text": f.old_text, "new_text": f.new_text} for f in _facts(change)],
+            "notice_days": notice_days,
+            "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
+            "revision": change.revision,
+            "published_at": _datetime(change.published_at, zone),
+            "created_at": _datetime(change.created_at, zone),
+            "updated_at": _datetime(change.updated_at, zone),
+        }
 
     def validate(self, attrs):
         start = attrs.get("effective_from", getattr(self.instance, "effective_from", None))

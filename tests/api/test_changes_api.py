@@ -329,3 +329,16 @@ def test_form_encoded_writes_are_refused(token_client, lead, team):
 def test_updated_since_with_odd_offsets_never_fails(token_client, consumer, moment):
     response = token_client(consumer).get(LIST, {"updated_since": moment})
     assert response.status_code in (200, 400)
+
+
+def test_the_fast_serialiser_gives_what_drf_fields_would(rf, team, make_change):
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    from changes.api.serializers import ChangeSerializer
+
+    change = make_change(team=team, status="published", facts=[("a", "b")], tags=["x"], effective_until=None)
+    serializer = ChangeSerializer(change, context={"request": Request(rf.get("/"))})
+    generic = serializers.ModelSerializer.to_representation(serializer, change)
+    assert serializer.data == generic
+    assert list(serializer.data) == list(generic)
