@@ -44,11 +44,13 @@ def _datetime(value, zone):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _facts(change):
-    # The prefetched rows themselves: `change.fact_changes.all()` builds a manager
-    # and a queryset per row, which cost more than the rest of the row.
-    prefetched = getattr(change, "_prefetched_objects_cache", {}).get("fact_changes")
-    return prefetched if prefetched is not None else change.fact_changes.all()
+def _facts(change) -> list[dict]:
+    # A list view attaches every row's facts at once (see ChangeViewSet.list);
+    # a single change reads its own.
+    attached = getattr(change, "fact_texts", None)
+    if attached is not None:
+        return attached
+    return [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()]
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -157,7 +159,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "tags": list(change.tags),
             "severity": change.severity,
             "status": change.status,
-            "fact_changes": [{"old_text": f.old_text, "new_text": f.new_text} for f in _facts(change)],
+            "fact_changes": _facts(change),
             "notice_days": notice_days,
             "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
             "revision": change.revision,

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from changes.models import Change
@@ -287,9 +288,27 @@ def test_the_list_runs_the_same_number_of_queries_for_any_page_size(
 def test_a_token_over_its_rate_gets_429_with_retry_after(token_client, consumer, settings):
     settings.API_THROTTLE_RATE = "2/minute"
     client = token_client(consumer)
-    assert [client.get("/api/v1/teams/").status_code for _ in range(3)] == [200, 200, 429]
-    response = client.get("/api/v1/teams/")
-    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, 0, 15, tzinfo=datetime.UTC), tick=False):
+        assert [client.get("/api/v1/teams/").status_code for _ in range(3)] == [200, 200, 429]
+        response = client.get("/api/v1/teams/")
+    assert response.status_code == 429 and response["Retry-After"] == "45"
+
+
+def test_each_token_has_its_own_allowance(token_client, consumer, make_user, settings):
+    settings.API_THROTTLE_RATE = "1/minute"
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, 0, 15, tzinfo=datetime.UTC), tick=False):
+        assert token_client(consumer).get("/api/v1/teams/").status_code == 200
+        assert token_client(make_user()).get("/api/v1/teams/").status_code == 200
+        assert token_client(consumer).get("/api/v1/teams/").status_code == 429
+
+
+def test_the_allowance_comes_back_in_the_next_window(token_client, consumer, settings):
+    settings.API_THROTTLE_RATE = "1/minute"
+    client = token_client(consumer)
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, 0, 15, tzinfo=datetime.UTC), tick=False):
+        assert [client.get("/api/v1/teams/").status_code for _ in range(2)] == [200, 429]
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 12, 1, 0, tzinfo=datetime.UTC), tick=False):
+        assert client.get("/api/v1/teams/").status_code == 200
 
 
 # --- Schema and docs ------------------------------------------------------------
