@@ -36,6 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bulletin_bench")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+# The SECONDS per URL are split into ROUNDS that alternate floor and API, so a
+# burst of other load on the machine hits both alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CHANGES = 20_000
@@ -142,23 +145,24 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def load_wrk(url: str, headers: dict) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{SECONDS}s", "--latency", url]
+def load_wrk(url: str, headers: dict, seconds: int) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": int(errors.group(1)) if errors else 0}
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return {"rps": rps, "p50": p50, "p99": p99, "requests": requests, "errors": int(errors.group(1)) if errors else 0}
 
 
-def load_python(url: str, headers: dict) -> dict:
+def load_python(url: str, headers: dict, seconds: int) -> dict:
     """A closed-loop client: CONNECTIONS threads, each with one keep-alive connection."""
     parts = urlsplit(url)
     target = f"{parts.path}?{parts.query}"
-    latencies, errors, stop = [], [0], time.monotonic() + SECONDS
+    latencies, errors, stop = [], [0], time.monotonic() + seconds
     lock = threading.Lock()
 
     def worker():
@@ -182,7 +186,13 @@ def load_python(url: str, headers: dict) -> dict:
     for thread in threads:
         thread.join()
     cuts = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / SECONDS, "p50": cuts[49], "p99": cuts[98], "errors": errors[0]}
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": cuts[49],
+        "p99": cuts[98],
+        "requests": len(latencies),
+        "errors": errors[0],
+    }
 
 
 def main() -> None:
@@ -218,13 +228,32 @@ def main() -> None:
 
         load = load_wrk if shutil.which("wrk") else load_python
         tool = "wrk" if load is load_wrk else "python threads"
-        print(f"{CHANGES} changes, {api_body['count']} active on {today}; gunicorn 2 workers; {tool}, "
-              f"{CONNECTIONS} connections, {SECONDS} s each", flush=True)
-        results = {"floor": load(floor, {}), "api": load(api, headers)}
-        print(f"{'':8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
-        for name, result in results.items():
-            print(f"{name:8}{result['rps']:>10.1f}{result['p50']:>10.2f}{result['p99']:>10.2f}{result['errors']:>8}")
-        print(f"API / floor: {results['api']['rps'] / results['floor']['rps']:.2f} (target ≥ 0.50)")
+        seconds = max(1, SECONDS // ROUNDS)
+        print(
+            f"{CHANGES} changes, {api_body['count']} active on {today}; gunicorn 2 workers; {tool}, "
+            f"{CONNECTIONS} connections; {ROUNDS} alternating rounds of {seconds} s per URL",
+            flush=True,
+        )
+        rounds = {"floor": [], "api": []}
+        for number in range(ROUNDS):
+            for name, url, sent in (("floor", floor, {}), ("api", api, headers)):
+                result = load(url, sent, seconds)
+                rounds[name].append(result)
+                print(
+                    f"  round {number + 1} {name:6}{result['rps']:>9.1f} req/s  p50 {result['p50']:7.2f} ms"
+                    f"  p99 {result['p99']:7.2f} ms  errors {result['errors']}",
+                    flush=True,
+                )
+        print(f"{'':8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}   (p50/p99: median over rounds)")
+        totals = {}
+        for name, results in rounds.items():
+            totals[name] = sum(result["requests"] for result in results) / (seconds * len(results))
+            p50 = statistics.median(result["p50"] for result in results)
+            p99 = statistics.median(result["p99"] for result in results)
+            errors = sum(result["errors"] for result in results)
+            print(f"{name:8}{totals[name]:>10.1f}{p50:>10.2f}{p99:>10.2f}{errors:>8}")
+        print(f"API / floor: {totals['api'] / totals['floor']:.2f} (target >= 0.50)")
+        print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
