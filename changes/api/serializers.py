@@ -44,13 +44,19 @@ def _datetime(value, zone):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _facts(change) -> list[dict]:
-    # A list view attaches every row's facts at once (see ChangeViewSet.list);
-    # a single change reads its own.
-    attached = getattr(change, "fact_texts", None)
-    if attached is not None:
-        return attached
-    return [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()]
+# What a list row holds; "team__slug" instead of a Team instance.
+ROW_FIELDS = (
+    "id", "title", "team__slug", "category", "customer_impact", "customer_impact_html", "support_guidance",
+    "support_guidance_html", "effective_from", "effective_until", "channels", "tags", "severity", "status",
+    "revision", "published_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _row_of(change) -> dict:
+    row = {name: getattr(change, name) for name in ROW_FIELDS if name != "team__slug"}
+    row["team__slug"] = change.team.slug
+    row["fact_texts"] = [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()]
+    return row
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -131,41 +137,45 @@ class ChangeSerializer(serializers.ModelSerializer):
         return cached
 
     def to_representation(self, change):
-        """The same dict DRF's field-by-field machinery builds, about five times faster.
+        """The same dict DRF's field-by-field machinery builds, several times faster.
 
-        A list page serialises up to 200 changes; the generic path spent more time
-        than the database. tests/api/test_changes_api.py checks both give the same.
+        Takes a Change, or a row of Change.objects.values(*ROW_FIELDS) with
+        "fact_texts" added (the list view reads rows: no model instances for a
+        page of up to 200). tests/api/test_changes_api.py checks that all three
+        ways give the same.
         """
+        row = change if isinstance(change, dict) else _row_of(change)
         # Looked up once per page, not three times per row.
         if not hasattr(self, "_zone"):
             self._zone, self._today = timezone.get_current_timezone(), timezone.localdate()
         zone, today = self._zone, self._today
         # Change.notice_days, without asking for the time zone again.
-        announced = change.published_at.astimezone(zone).date() if change.published_at else today
-        notice_days = (change.effective_from - announced).days
+        published_at = row["published_at"]
+        announced = published_at.astimezone(zone).date() if published_at else today
+        notice_days = (row["effective_from"] - announced).days
         return {
-            "id": change.pk,
-            "url": self.get_url(change),
-            "title": change.title,
-            "team": change.team.slug,
-            "category": change.category,
-            "customer_impact": change.customer_impact,
-            "customer_impact_html": change.customer_impact_html,
-            "support_guidance": change.support_guidance,
-            "support_guidance_html": change.support_guidance_html,
-            "effective_from": _date(change.effective_from),
-            "effective_until": _date(change.effective_until),
-            "channels": list(change.channels),
-            "tags": list(change.tags),
-            "severity": change.severity,
-            "status": change.status,
-            "fact_changes": _facts(change),
+            "id": row["id"],
+            "url": f"{self._list_url()}{row['id']}/",
+            "title": row["title"],
+            "team": row["team__slug"],
+            "category": row["category"],
+            "customer_impact": row["customer_impact"],
+            "customer_impact_html": row["customer_impact_html"],
+            "support_guidance": row["support_guidance"],
+            "support_guidance_html": row["support_guidance_html"],
+            "effective_from": _date(row["effective_from"]),
+            "effective_until": _date(row["effective_until"]),
+            "channels": list(row["channels"]),
+            "tags": list(row["tags"]),
+            "severity": row["severity"],
+            "status": row["status"],
+            "fact_changes": row["fact_texts"],
             "notice_days": notice_days,
             "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
-            "revision": change.revision,
-            "published_at": _datetime(change.published_at, zone),
-            "created_at": _datetime(change.created_at, zone),
-            "updated_at": _datetime(change.updated_at, zone),
+            "revision": row["revision"],
+            "published_at": _datetime(published_at, zone),
+            "created_at": _datetime(row["created_at"], zone),
+            "updated_at": _datetime(row["updated_at"], zone),
         }
 
     def validate(self, attrs):

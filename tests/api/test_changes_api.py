@@ -361,3 +361,9 @@ def test_the_fast_serialiser_gives_what_drf_fields_would(rf, team, make_change):
     generic = serializers.ModelSerializer.to_representation(serializer, change)
     assert serializer.data == generic
     assert list(serializer.data) == list(generic)
+
+
+def test_a_change_reads_the_same_in_the_list_and_on_its_own(token_client, consumer, team, make_change):
+    change = make_change(team=team, status="published", facts=[("a", "b"), ("c", "d")], tags=["x"])
+    client = token_client(consumer)
+    assert client.get(LIST).json()["results"] == [client.get(f"{LIST}{change.pk}/").json()]
