@@ -1,9 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,9 +15,9 @@ from changes import services
 from changes.calendar import calendar_build, calendar_changes
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
-from changes.models import Category, Team
 from changes.forms import ChangeForm, FactChangeFormSet
 from changes.markdown import render_markdown
+from changes.models import Category, Team
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
 from changes.selectors import change_history
 

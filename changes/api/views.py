@@ -3,6 +3,7 @@
 import re
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
@@ -55,7 +56,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
 
     def _require_manage(self, change: Change) -> None:
         if not can_manage(self.request.user, change):
-            raise PermissionDenied("Only leads of the filing team can change it.")
+            raise PermissionDenied(_("Only leads of the filing team can change it."))
 
     @extend_schema(
         summary="List changes",
@@ -92,7 +93,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
     )
     def create(self, request):
         if not can_file(request.user):
-            raise PermissionDenied("Only team leads can file changes.")
+            raise PermissionDenied(_("Only team leads can file changes."))
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, facts = serializer.service_arguments()

@@ -17,9 +17,7 @@ def _ids(client, **params):
     return [item["id"] for item in client.get(LIST, params).json()["results"]]
 
 
-def test_a_change_effective_from_d_is_absent_the_day_before_and_present_on_d(
-    token_client, consumer, team, make_change
-):
+def test_a_change_effective_from_d_is_absent_the_day_before_and_present_on_d(token_client, consumer, team, make_change):
     change = make_change(team=team, status="published", effective_from=D)
     client = token_client(consumer)
     assert _ids(client, active_on=str(D - datetime.timedelta(days=1))) == []
@@ -64,7 +62,9 @@ def test_active_true_follows_midnight_in_berlin_not_utc(token_client, consumer, 
 
 
 def test_active_true_ends_at_midnight_after_the_last_day(token_client, consumer, team, make_change):
-    change = make_change(team=team, status="published", effective_from=D - datetime.timedelta(days=3), effective_until=D)
+    change = make_change(
+        team=team, status="published", effective_from=D - datetime.timedelta(days=3), effective_until=D
+    )
     client = token_client(consumer)
     with time_machine.travel(datetime.datetime(2026, 12, 10, 23, 59, 59, tzinfo=BERLIN), tick=False):
         assert _ids(client, active="true") == [change.pk]

@@ -73,7 +73,9 @@ def test_teams_are_listed_by_slug(token_client, consumer, team, other_team):
 
 
 def test_a_change_is_serialised_with_the_documented_fields(token_client, consumer, team, make_change):
-    change = make_change(team=team, status="published", facts=[("alt", "neu")], customer_impact="[x](javascript:alert(1))")
+    change = make_change(
+        team=team, status="published", facts=[("alt", "neu")], customer_impact="[x](javascript:alert(1))"
+    )
     body = token_client(consumer).get(f"{LIST}{change.pk}/").json()
     assert list(body) == [
         "id", "url", "title", "team", "category", "customer_impact", "customer_impact_html", "support_guidance",
@@ -344,7 +346,9 @@ def test_form_encoded_writes_are_refused(token_client, lead, team):
     assert response.status_code == 415
 
 
-@pytest.mark.parametrize("moment", ["5213-02-01T15:11:05-17:41", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+@pytest.mark.parametrize(
+    "moment", ["5213-02-01T15:11:05-17:41", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"]
+)
 def test_updated_since_with_odd_offsets_never_fails(token_client, consumer, moment):
     response = token_client(consumer).get(LIST, {"updated_since": moment})
     assert response.status_code in (200, 400)

@@ -15,6 +15,7 @@ BENCH_CONNECTIONS (4), BENCH_PORT (8765).
 """
 
 import datetime
+import http.client
 import json
 import os
 import random
@@ -27,7 +28,6 @@ import subprocess
 import sys
 import threading
 import time
-import http.client
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -121,7 +121,9 @@ def seed(today: datetime.date) -> str:
         )
     Change.objects.bulk_create(changes, batch_size=2000)
     facts = [
-        FactChange(change=change, old_text=f"Lieferung in {k + 1} Tagen", new_text=f"Lieferung in {k + 10} Tagen", position=k)
+        FactChange(
+            change=change, old_text=f"Lieferung in {k + 1} Tagen", new_text=f"Lieferung in {k + 10} Tagen", position=k
+        )
         for change in Change.objects.only("id")
         for k in range(rng.randint(0, 2))
     ]

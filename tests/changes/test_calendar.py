@@ -24,7 +24,9 @@ def _feed(client, user, **params):
 
 
 def test_a_published_change_is_an_all_day_event_over_its_window(client, agent, team, make_change):
-    change = make_change(team=team, status="published", effective_from=D, effective_until=D + datetime.timedelta(days=2))
+    change = make_change(
+        team=team, status="published", effective_from=D, effective_until=D + datetime.timedelta(days=2)
+    )
     event = _feed(client, agent)[f"change-{change.pk}@127.0.0.1"]
     assert event.decoded("dtstart") == D
     assert event.decoded("dtend") == D + datetime.timedelta(days=3)  # DTEND is exclusive
