@@ -371,3 +371,9 @@ def test_a_change_reads_the_same_in_the_list_and_on_its_own(token_client, consum
     change = make_change(team=team, status="published", facts=[("a", "b"), ("c", "d")], tags=["x"])
     client = token_client(consumer)
     assert client.get(LIST).json()["results"] == [client.get(f"{LIST}{change.pk}/").json()]
+
+
+def test_the_schema_builds_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
