@@ -120,7 +120,12 @@ class ChangeApiFilter(django_filters.FilterSet):
     def is_valid(self):
         valid = super().is_valid()
         for name in self.NOT_EMPTY:
-            if name in self.data and not "".join(self.data.getlist(name)).strip():
+            if name not in self.data:
+                continue
+            values = self.data.getlist(name)
+            # ordering is comma-separated; "a,,b" or "," hides an empty field name.
+            parts = [part for value in values for part in value.split(",")] if name == "ordering" else values
+            if not parts or any(not part.strip() for part in parts):
                 self.form.add_error(name, _("This value may not be empty."))
                 valid = False
         return valid

@@ -249,6 +249,8 @@ def test_ordering_by_effective_date(token_client, consumer, team, make_change):
         "severity=extreme",
         "updated_since=last-week",
         "ordering=password",
+        "ordering=,,,",
+        "ordering=title,",
         "page_size=201",
         "page_size=0",
         "page_size=ten",
