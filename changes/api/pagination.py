@@ -1,3 +1,5 @@
+import re
+
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -41,6 +43,15 @@ class ChangePagination(PageNumberPagination):
                 {"page_size": [_("Enter a whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
             )
         return size
+
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty page as page 1 and accepts "last"; the schema promises a whole number ≥ 1.
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None:
+            return 1
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+            raise ValidationError({"page": [_("Enter a whole number from 1 up.")]})
+        return raw
 
     def paginate_queryset(self, queryset, request, view=None, *, count=None):
         self.django_paginator_class = lambda *args, **kwargs: _KnownCountPaginator(*args, count=count, **kwargs)

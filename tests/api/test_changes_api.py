@@ -254,6 +254,10 @@ def test_ordering_by_effective_date(token_client, consumer, team, make_change):
         "page_size=201",
         "page_size=0",
         "page_size=ten",
+        "page=",
+        "page=0",
+        "page=last",
+        "page=1.5",
     ],
 )
 def test_a_malformed_filter_is_a_400_naming_it(token_client, consumer, query):
