@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from bulletin.models import Digest
 from bulletin.weeks import week_label, week_monday
-from changes.markdown import sanitize_html
+from changes.rendering import sanitize_html
 from changes.models import SEVERITY_RANK, Category, Change, Channel, Severity
 
 COMING_UP_DAYS = 14

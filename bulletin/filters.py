@@ -7,6 +7,10 @@ from bulletin.models import Flag, SupportText
 from changes.models import Change, Team
 
 
+# Choices, not BooleanFilter: that one reads "null" or "maybe" as "no filter" instead of refusing them.
+YES_NO = [("true", _("yes")), ("false", _("no"))]
+
+
 class FlagFilter(django_filters.FilterSet):
     """Shared by the /flags/ queue and GET /api/v1/flags/."""
 
@@ -28,19 +32,15 @@ class FlagFilter(django_filters.FilterSet):
     )
     due_after = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="lte", label=_("Due until"))
-    overdue = django_filters.BooleanFilter(
-        method="filter_overdue", label=_("Overdue"), widget=django_filters.widgets.BooleanWidget()
-    )
+    overdue = django_filters.ChoiceFilter(choices=YES_NO, method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = Flag
         fields = ["status", "kind", "team", "change", "due_after", "due_before", "overdue"]
 
     def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
         overdue = Q(status=Flag.Status.OPEN, change__effective_from__lte=timezone.localdate())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
 
 
 class SupportTextFilter(django_filters.FilterSet):
@@ -48,9 +48,7 @@ class SupportTextFilter(django_filters.FilterSet):
     source = django_filters.CharFilter()
     language = django_filters.CharFilter()
     tag = django_filters.CharFilter(method="filter_tag", label=_("Tag"))
-    flagged = django_filters.BooleanFilter(
-        method="filter_flagged", label=_("Has open flags"), widget=django_filters.widgets.BooleanWidget()
-    )
+    flagged = django_filters.ChoiceFilter(choices=YES_NO, method="filter_flagged", label=_("Has open flags"))
 
     class Meta:
         model = SupportText
@@ -60,8 +58,6 @@ class SupportTextFilter(django_filters.FilterSet):
         return queryset.filter(tags__contains=[value]) if value else queryset
 
     def filter_flagged(self, queryset, name, value):
-        if value is None:
-            return queryset
         open_flags = Flag.objects.filter(support_text=OuterRef("pk"), status=Flag.Status.OPEN)
-        return queryset.filter(Exists(open_flags)) if value else queryset.exclude(Exists(open_flags))
+        return queryset.filter(Exists(open_flags)) if value == "true" else queryset.exclude(Exists(open_flags))
 

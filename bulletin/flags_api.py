@@ -7,7 +7,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,14 +18,19 @@ from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_su
 from bulletin.receivers import flags_scan_texts_enqueue
 from bulletin.selectors import flags_visible_to
 from bulletin.support_texts import support_texts_import
+from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
+from changes.api.filters import NotEmptyMixin
+from changes.api.pagination import ChangePagination as Pagination
 
 BULK_MAX = 1000
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
+class SupportTextApiFilter(NotEmptyMixin, SupportTextFilter):
+    NOT_EMPTY = ("kind", "flagged")
+
+
+class FlagApiFilter(NotEmptyMixin, FlagFilter):
+    NOT_EMPTY = ("status", "kind", "team", "change", "due_after", "due_before", "overdue")
 
 
 class SupportTextSerializer(serializers.ModelSerializer):
@@ -41,12 +45,13 @@ class SupportTextSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema(responses={200: SupportTextSerializer(many=True), 400: BAD_REQUEST, **READ_ERRORS})
 class SupportTextList(generics.ListAPIView):
     """Support texts (macros and FAQ entries); every signed-in user reads them."""
 
     serializer_class = SupportTextSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = SupportTextFilter
+    filterset_class = SupportTextApiFilter
     pagination_class = Pagination
 
     def get_queryset(self):
@@ -59,8 +64,13 @@ class SupportTextList(generics.ListAPIView):
         )
 
 
+@extend_schema(responses={200: SupportTextSerializer, **READ_ERRORS})
 class SupportTextDetail(generics.RetrieveAPIView):
     serializer_class = SupportTextSerializer
+
+    def get_object(self):
+        object_id(self.kwargs["pk"])
+        return super().get_object()
 
     def get_queryset(self):
         return SupportTextList().get_queryset()
@@ -105,7 +115,7 @@ BulkResultSerializer = inline_serializer(
 class SupportTextBulk(APIView):
     """Upsert up to 1,000 texts by (source, external_id); consumers and staff only."""
 
-    @extend_schema(request=BulkInputSerializer, responses={200: BulkResultSerializer})
+    @extend_schema(request=BulkInputSerializer, responses={200: BulkResultSerializer, **WRITE_ERRORS})
     def post(self, request):
         if not can_write_support_texts(request.user):
             raise PermissionDenied("Only API consumers and staff import support texts.")
@@ -174,12 +184,13 @@ class CanViewFlags(BasePermission):
         return can_view_flags(request.user)
 
 
+@extend_schema(responses={200: FlagSerializer(many=True), 400: BAD_REQUEST, **READ_ERRORS})
 class FlagList(generics.ListAPIView):
     """Flags of the changes you may read; members and staff."""
 
     serializer_class = FlagSerializer
     filter_backends = [DjangoFilterBackend]
-    filterset_class = FlagFilter
+    filterset_class = FlagApiFilter
     pagination_class = Pagination
     permission_classes = [IsAuthenticated, CanViewFlags]
 
@@ -198,9 +209,9 @@ class FlagDismiss(APIView):
 
     permission_classes = [IsAuthenticated, CanViewFlags]
 
-    @extend_schema(request=DismissSerializer, responses={200: FlagSerializer})
+    @extend_schema(request=DismissSerializer, responses={200: FlagSerializer, **WRITE_ERRORS})
     def post(self, request, pk):
-        flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+        flag = get_object_or_404(flags_visible_to(request.user), pk=object_id(pk))
         if not can_dismiss_flags(request.user):
             raise PermissionDenied("Only support agents and staff dismiss flags.")
         serializer = DismissSerializer(data=request.data)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from changes.markdown import render_markdown
+from changes.rendering import render_markdown
 
 
 class Team(models.Model):
@@ -160,7 +160,16 @@ class Change(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("change")
         verbose_name_plural = _("changes")
-        indexes = [models.Index(fields=["status", "effective_from", "effective_until"])]
+        indexes = [
+            models.Index(fields=["status", "effective_from", "effective_until"]),
+            # Covers the API's count-and-latest-edit aggregate (ETag and page count)
+            # for "active on D" and visibility filters without touching the table.
+            models.Index(
+                fields=["status", "effective_from"],
+                include=["effective_until", "updated_at", "team"],
+                name="change_active_summary",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(effective_until__isnull=True) | Q(effective_until__gte=models.F("effective_from")),

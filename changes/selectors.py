@@ -15,6 +15,19 @@ def week_bounds(day: datetime.date | None = None) -> tuple[datetime.date, dateti
     return monday, monday + datetime.timedelta(days=6)
 
 
+def fact_texts_by_change(*, change_ids) -> dict[int, list[dict]]:
+    """{change id: [{"old_text", "new_text"}, …] in their order} for many changes, in one query."""
+    texts: dict[int, list[dict]] = {change_id: [] for change_id in change_ids}
+    rows = (
+        FactChange.objects.filter(change_id__in=texts)
+        .order_by("change_id", "position", "id")
+        .values_list("change_id", "old_text", "new_text")
+    )
+    for change_id, old_text, new_text in rows:
+        texts[change_id].append({"old_text": old_text, "new_text": new_text})
+    return texts
+
+
 @dataclass
 class HistoryEntry:
     when: datetime.datetime

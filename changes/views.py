@@ -1,19 +1,24 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from changes import services
-from changes.feeds import feed_token_rotate
+from changes.calendar import calendar_build, calendar_changes
+from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
-from changes.markdown import render_markdown
+from changes.rendering import render_markdown
 from changes.panels import panels_render
+from changes.models import Category, Team
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
 from changes.selectors import change_history
 
@@ -42,8 +47,13 @@ def change_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_file": can_file(request.user),
+            "calendar_url": _calendar_url(request.user),
         },
     )
+
+
+def _calendar_url(user) -> str:
+    return f"{settings.SITE_URL}{reverse('changes:calendar')}?token={feed_token_for(user=user).key}"
 
 
 def _save_form(request, *, change=None):
@@ -146,3 +156,32 @@ def feed_token_rotate_view(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "changes:list"
     return redirect(target)
+
+
+def change_calendar(request):
+    """The change calendar as .ics, for a signed-in user or a calendar app holding the user's feed key."""
+    key = request.GET.get("token")
+    if key is not None:
+        user = feed_user(key=key)
+        if user is None:
+            return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type="text/plain")
+    elif request.user.is_authenticated:
+        user = request.user
+    else:
+        return redirect_to_login(request.get_full_path())
+
+    team, category = None, request.GET.get("category") or None
+    if request.GET.get("team"):
+        team = Team.objects.filter(slug=request.GET["team"][:50]).first()
+        if team is None:
+            return HttpResponseBadRequest(_("team: no team with this slug."), content_type="text/plain")
+    if category is not None and category not in Category.values:
+        return HttpResponseBadRequest(_("category: not a known category."), content_type="text/plain")
+
+    body = calendar_build(changes=calendar_changes(user=user, team=team, category=category))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="bulletin.ics"'
+    # The URL carries a secret: keep it out of shared caches and the Referer of links.
+    response["Cache-Control"] = "private, max-age=300"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

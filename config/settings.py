@@ -6,6 +6,7 @@ by environment variables (see the table in README.md).
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "changes",
     "notifications",
@@ -122,6 +124,9 @@ try:
 except Exception as exc:  # dj-database-url raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Change has a covering index (INCLUDE columns) for PostgreSQL; SQLite builds it
+# without the extra columns, which is fine for the demo.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,21 +239,44 @@ CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
     "schedule": 60.0,
     "options": {"expires": 50},
 }
+# --- Cache --------------------------------------------------------------------
+# API throttling counts requests in the cache, so with several web processes the
+# cache must be shared: Redis when there is one, process memory for the demo.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- REST API -----------------------------------------------------------------
+# Requests per token (per user for session logins), e.g. "1000/hour" or "20/minute".
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1000/hour")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE or ""):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 1000/hour, got {API_THROTTLE_RATE!r}")
+# Longest time a client may reuse an API answer without asking again (it is also
+# never longer than the time left until midnight in TIME_ZONE).
+API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["changes.api.throttling.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bulletin API",
-    "DESCRIPTION": "Customer-facing changes, the weekly digest and support-text flags.",
+    "DESCRIPTION": (
+        "Customer-facing changes: what is true for customers on a given day. "
+        "Authenticate with `Authorization: Token <key>`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and Redoc served from our own static files: no CDN needed.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

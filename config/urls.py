@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="changes:list", permanent=False)),
@@ -9,8 +10,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("changes/", include("changes.urls")),
     path("flags/", include("bulletin.flags_urls")),
-    path("api/v1/", include("bulletin.flags_api_urls")),
     path("digest/", include("bulletin.digest_urls")),
     path("notifications/", include("notifications.urls")),
+    path("api/v1/", include("changes.api.urls")),
     path("api/v1/", include("bulletin.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

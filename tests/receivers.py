@@ -26,7 +26,7 @@ class HttpReceiver:
         return [json.loads(request["body"]) for request in self.requests if request["status"] < 300]
 
 
-def start_http_receiver():
+def start_http_receiver(port: int | None = None):
     receiver = HttpReceiver()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,7 +42,7 @@ def start_http_receiver():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port or free_port()), Handler)
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

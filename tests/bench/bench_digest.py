@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from bulletin.digest import digest_compile
 from bulletin.digest_delivery import digest_deliver
-from changes.markdown import render_markdown
+from changes.rendering import render_markdown
 from changes.models import Category, Change, Channel, FactChange, Team
 from notifications.models import Delivery, Subscription
 

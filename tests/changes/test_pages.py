@@ -24,7 +24,7 @@ def test_the_list_runs_the_same_queries_for_one_or_many_changes(client, agent, m
     make_change(team=team, status=Change.Status.PUBLISHED, facts=[("a", "b")])
     client.force_login(agent)
     client.get(reverse("changes:list"))  # warm the session
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(10) as few:
         client.get(reverse("changes:list"))
     for _ in range(19):
         make_change(team=team, status=Change.Status.PUBLISHED, facts=[("a", "b"), ("c", "d")])

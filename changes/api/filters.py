@@ -1,0 +1,148 @@
+"""Query parameters of GET /api/v1/changes/; a malformed value is a 400 naming the parameter."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from changes.api.serializers import SLUG
+from changes.models import Category, Change, Channel, Severity, Team
+
+
+def _json_list_contains(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` holds `value`."""
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field}__contains": [value]})
+    # SQLite (the no-setup demo) has no JSON containment; the list is stored as
+    # JSON text, so look for the quoted item.
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment, handed to the database in UTC.
+
+    PostgreSQL refuses some offsets Python accepts (e.g. -17:41) with a DataError;
+    converting first also catches moments that overflow near year 1 or 9999.
+    """
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(_("Enter a valid date and time."), code="invalid") from None
+
+
+class _UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcDateTimeField
+
+
+class _TeamSlugField(forms.ModelChoiceField):
+    def to_python(self, value):
+        # Not a slug (a NUL byte would even make PostgreSQL raise): no such team, without asking.
+        if value not in self.empty_values and not SLUG.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class _TeamFilter(django_filters.ModelChoiceFilter):
+    field_class = _TeamSlugField
+
+
+class NotEmptyMixin:
+    """For API filter sets: parameters in NOT_EMPTY (a format or a set of choices) sent empty are a 400.
+
+    A web form sends empty fields to mean "all"; an API client that sends `?status=` made a mistake.
+    """
+
+    NOT_EMPTY: tuple[str, ...] = ()
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name in self.NOT_EMPTY:
+            if name not in self.data:
+                continue
+            values = self.data.getlist(name)
+            # ordering is comma-separated; "a,,b" or "," hides an empty field name.
+            parts = [part for value in values for part in value.split(",")] if name == "ordering" else values
+            if not parts or any(not part.strip() for part in parts):
+                self.form.add_error(name, _("This value may not be empty."))
+                valid = False
+        return valid
+
+
+class ChangeApiFilter(NotEmptyMixin, django_filters.FilterSet):
+    active_on = django_filters.DateFilter(
+        method="filter_active_on",
+        label=_("Published and in effect on this day (YYYY-MM-DD); an open end counts as still in effect."),
+    )
+    # A choice, not a BooleanFilter: that one silently ignores "yes" or "1".
+    active = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_active",
+        label=_("true: published and in effect today in the service's time zone; false: everything else."),
+    )
+    team = _TeamFilter(
+        queryset=Team.objects.all(), to_field_name="slug", field_name="team", label=_("Team slug.")
+    )
+    category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category."))
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, method="filter_channel", label=_("Changes that reach customers on this channel.")
+    )
+    tag = django_filters.CharFilter(method="filter_tag", max_length=50, label=_("Changes carrying this tag."))
+    status = django_filters.ChoiceFilter(choices=Change.Status.choices, label=_("Status."))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity."))
+    updated_since = _UtcDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("Changed at or after this ISO 8601 date and time.")
+    )
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, label=_("Words in the title, customer impact or support guidance.")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["effective_from", "effective_until", "updated_at", "created_at", "published_at", "title"],
+        label=_("Sort order; prefix a field with - for descending."),
+    )
+
+    class Meta:
+        model = Change
+        fields = []
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+    def filter_active(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "true":
+            return queryset.active_on(today)
+        return queryset.exclude(pk__in=Change.objects.active_on(today).values("pk"))
+
+    def filter_channel(self, queryset, name, value):
+        return queryset.filter(_json_list_contains("channels", value))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(_json_list_contains("tags", value))
+
+    def filter_text(self, queryset, name, value):
+        condition = Q()
+        for word in value.split():
+            condition &= (
+                Q(title__icontains=word) | Q(customer_impact__icontains=word) | Q(support_guidance__icontains=word)
+            )
+        return queryset.filter(condition)
+
+    NOT_EMPTY = ("active_on", "active", "category", "channel", "status", "severity", "updated_since", "ordering")
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        # A stable order whatever was asked for, so pages never overlap.
+        order = list(queryset.query.order_by) or list(Change._meta.ordering)
+        if not any(field.lstrip("-") in {"id", "pk"} for field in order):
+            order.append("-id")
+        return queryset.order_by(*order)

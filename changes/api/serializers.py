@@ -1,0 +1,197 @@
+"""What the API reads and writes. Rules about changes live in changes.services and the model."""
+
+import re
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from changes.models import Change, Channel, Team
+
+# Markdown fields have no length limit in the database; the API still refuses
+# novels so one request cannot fill the table.
+MAX_MARKDOWN_LENGTH = 20_000
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+class TeamSlugField(serializers.SlugRelatedField):
+    """A team by its slug; anything that is not a slug is refused before the database sees it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Team.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:60])
+        return super().to_internal_value(data)
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value, zone):
+    # What DRF's DateTimeField gives with USE_TZ: local time in ISO 8601, UTC as "Z".
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# What a list row holds; "team__slug" instead of a Team instance.
+ROW_FIELDS = (
+    "id", "title", "team__slug", "category", "customer_impact", "customer_impact_html", "support_guidance",
+    "support_guidance_html", "effective_from", "effective_until", "channels", "tags", "severity", "status",
+    "revision", "published_at", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _row_of(change) -> dict:
+    row = {name: getattr(change, name) for name in ROW_FIELDS if name != "team__slug"}
+    row["team__slug"] = change.team.slug
+    row["fact_texts"] = [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()]
+    return row
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["slug", "name"]
+
+
+class FactChangeSerializer(serializers.Serializer):
+    old_text = serializers.CharField(max_length=200, trim_whitespace=True)
+    new_text = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    """A change as consumers read it; the editable fields are also accepted on POST and PATCH."""
+
+    url = serializers.SerializerMethodField()
+    team = TeamSlugField()
+    customer_impact = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
+    support_guidance = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=50, allow_empty=True
+    )
+    fact_changes = FactChangeSerializer(many=True, required=False, max_length=50)
+    late = serializers.BooleanField(source="is_late", read_only=True)
+    notice_days = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Change
+        fields = [
+            "id",
+            "url",
+            "title",
+            "team",
+            "category",
+            "customer_impact",
+            "customer_impact_html",
+            "support_guidance",
+            "support_guidance_html",
+            "effective_from",
+            "effective_until",
+            "channels",
+            "tags",
+            "severity",
+            "status",
+            "fact_changes",
+            "notice_days",
+            "late",
+            "revision",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "customer_impact_html",
+            "support_guidance_html",
+            "status",
+            "revision",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, change) -> str:
+        return f"{self._list_url()}{change.pk}/"
+
+    def _list_url(self) -> str:
+        # Built once per serializer: with many=True the same child serialises every row.
+        cached = getattr(self, "_list_url_cache", None)
+        if cached is None:
+            path = reverse("api:change-list")
+            request = self.context.get("request")
+            # Webhook payloads are built outside a request; they link to SITE_URL.
+            cached = request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
+            self._list_url_cache = cached
+        return cached
+
+    def to_representation(self, change):
+        """The same dict DRF's field-by-field machinery builds, several times faster.
+
+        Takes a Change, or a row of Change.objects.values(*ROW_FIELDS) with
+        "fact_texts" added (the list view reads rows: no model instances for a
+        page of up to 200). tests/api/test_changes_api.py checks that all three
+        ways give the same.
+        """
+        row = change if isinstance(change, dict) else _row_of(change)
+        # Looked up once per page, not three times per row.
+        if not hasattr(self, "_zone"):
+            self._zone, self._today = timezone.get_current_timezone(), timezone.localdate()
+        zone, today = self._zone, self._today
+        # Change.notice_days, without asking for the time zone again.
+        published_at = row["published_at"]
+        announced = published_at.astimezone(zone).date() if published_at else today
+        notice_days = (row["effective_from"] - announced).days
+        return {
+            "id": row["id"],
+            "url": f"{self._list_url()}{row['id']}/",
+            "title": row["title"],
+            "team": row["team__slug"],
+            "category": row["category"],
+            "customer_impact": row["customer_impact"],
+            "customer_impact_html": row["customer_impact_html"],
+            "support_guidance": row["support_guidance"],
+            "support_guidance_html": row["support_guidance_html"],
+            "effective_from": _date(row["effective_from"]),
+            "effective_until": _date(row["effective_until"]),
+            "channels": list(row["channels"]),
+            "tags": list(row["tags"]),
+            "severity": row["severity"],
+            "status": row["status"],
+            "fact_changes": row["fact_texts"],
+            "notice_days": notice_days,
+            "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
+            "revision": row["revision"],
+            "published_at": _datetime(published_at, zone),
+            "created_at": _datetime(row["created_at"], zone),
+            "updated_at": _datetime(row["updated_at"], zone),
+        }
+
+    def validate(self, attrs):
+        start = attrs.get("effective_from", getattr(self.instance, "effective_from", None))
+        end = attrs.get("effective_until", getattr(self.instance, "effective_until", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"effective_until": [_("The end date must be on or after the start date.")]}
+            )
+        return attrs
+
+    def service_arguments(self) -> tuple[dict, list[tuple[str, str]] | None]:
+        """validated_data split into the service's `data` and `facts` (None when not sent)."""
+        data = dict(self.validated_data)
+        facts = data.pop("fact_changes", None)
+        if facts is not None:
+            facts = [(fact["old_text"], fact["new_text"]) for fact in facts]
+        return data, facts
+
