@@ -53,9 +53,9 @@ def _setup_database(url: str) -> None:
         host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], password=config["PASSWORD"] or None,
         dbname="postgres", autocommit=True,
     ) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
+        # A fresh database each run: one left by an older schema would fail the migrations.
+        connection.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 def _phrase(rng: random.Random) -> str:
