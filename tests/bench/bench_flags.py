@@ -166,13 +166,6 @@ def main() -> None:
     from changes.models import Change, FactChange, Team
 
     call_command("migrate", verbosity=0)
-    from django.db import connection
-
-    with connection.cursor() as cursor:  # the ORM's delete collects 100,000 rows one by one
-        cursor.execute(
-            "TRUNCATE bulletin_flag, bulletin_supporttext, changes_factchange, changes_historicalfactchange, "
-            "changes_change, changes_historicalchange"
-        )
 
     rng = random.Random(args.seed)
     phrases = list(dict.fromkeys(_phrase(rng) for _ in range(args.phrases * 2)))[: args.phrases]
