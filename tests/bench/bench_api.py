@@ -129,7 +129,9 @@ def seed(today: datetime.date) -> str:
         for k in range(rng.randint(0, 2))
     ]
     FactChange.objects.bulk_create(facts, batch_size=5000)
-    call_command("shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
+    # VACUUM as autovacuum would on a live table: without a visibility map the
+    # count-and-latest aggregate cannot use its index-only scan (10 ms instead of 3 ms).
+    call_command("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
     return token.key
 
 
