@@ -20,8 +20,8 @@ from bulletin.digest import COMING_UP_DAYS, change_entry, markdown_as_text, md_e
 from bulletin.digest_delivery import digest_url, slack_escape, subscription_wants_entry
 from bulletin.models import Addendum, Digest
 from bulletin.weeks import week_label
-from changes.rendering import render_markdown
 from changes.models import Category, Change, Channel, Severity
+from changes.rendering import render_markdown
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
 from notifications.subscriptions import subscriptions_for_topic

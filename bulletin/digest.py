@@ -26,8 +26,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from bulletin.models import Digest
 from bulletin.weeks import week_label, week_monday
-from changes.rendering import sanitize_html
 from changes.models import SEVERITY_RANK, Category, Change, Channel, Severity
+from changes.rendering import sanitize_html
 
 COMING_UP_DAYS = 14
 

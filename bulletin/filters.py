@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from bulletin.models import Flag, SupportText
 from changes.models import Change, Team
 
-
 # Choices, not BooleanFilter: that one reads "null" or "maybe" as "no filter" instead of refusing them.
 YES_NO = [("true", _("yes")), ("false", _("no"))]
 

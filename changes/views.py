@@ -16,10 +16,10 @@ from changes.calendar import calendar_build, calendar_changes
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
-from changes.rendering import render_markdown
-from changes.panels import panels_render
 from changes.models import Category, Team
+from changes.panels import panels_render
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
+from changes.rendering import render_markdown
 from changes.selectors import change_history
 
 PAGE_SIZE = 20

@@ -1,6 +1,5 @@
 """API views: parse, check permissions, call one service or selector, present the result."""
 
-import re
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,7 +7,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 

@@ -76,8 +76,8 @@ def seed(today: datetime.date) -> str:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
-    from changes.rendering import render_markdown
     from changes.models import Category, Change, Channel, FactChange, Team
+    from changes.rendering import render_markdown
 
     call_command("migrate", verbosity=0)
     User = get_user_model()

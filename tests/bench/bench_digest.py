@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from bulletin.digest import digest_compile
 from bulletin.digest_delivery import digest_deliver
-from changes.rendering import render_markdown
 from changes.models import Category, Change, Channel, FactChange, Team
+from changes.rendering import render_markdown
 from notifications.models import Delivery, Subscription
 
 CHANGES = 5_000
