@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import StrIndex
 from django.utils import timezone, translation
@@ -195,8 +195,7 @@ def _sync(
                 **spot(pair),
             )
         )
-    # ignore_conflicts: a scan running beside this one may have opened the same flag a moment ago.
-    Flag.objects.bulk_create(new_flags, batch_size=CHUNK, ignore_conflicts=True)
+    _flags_insert(new_flags, now=now)
     result.opened = len(new_flags)
 
     for flag_id, pair in to_reopen:
@@ -243,6 +242,43 @@ def _sync(
             status=Flag.Status.DISMISSED, dismissed_at=now, dismissed_by=None, dismiss_reason=reason, updated_at=now
         )
     return result
+
+
+_INSERT_COLUMNS = (
+    "support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "excerpt", "match_start", "match_end",
+    "proposed_text",
+)
+
+
+def _flags_insert(flags: list[Flag], *, now: datetime.datetime) -> None:
+    """Insert new open flags, skipping any a scan running beside this one opened a moment ago.
+
+    On PostgreSQL the rows go through COPY and a temporary table: building the
+    INSERT for thousands of flags with long proposed texts costs more than the
+    scan that found them (the first full re-scan opens every flag).
+    """
+    if connection.vendor != "postgresql":
+        Flag.objects.bulk_create(flags, batch_size=CHUNK, ignore_conflicts=True)
+        return
+    if not flags:
+        return
+    columns = ", ".join(_INSERT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bulletin_new_flag (support_text_id bigint, change_id bigint, fact_change_id bigint, "
+            "old_text varchar(200), new_text varchar(200), excerpt text, match_start integer, match_end integer, "
+            "proposed_text text) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:
+            for flag in flags:
+                copy.write_row([getattr(flag, name) for name in _INSERT_COLUMNS])
+        cursor.execute(
+            f"INSERT INTO {Flag._meta.db_table} ({columns}, status, dismiss_reason, created_at, updated_at) "
+            f"SELECT {columns}, %s, '', %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
+            [Flag.Status.OPEN, now, now],
+        )
+        # Dropped here too: a caller's outer transaction would keep it past the next scan.
+        cursor.execute("DROP TABLE bulletin_new_flag")
 
 
 def _chunked_values(manager, ids, field_name: str) -> dict:
