@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,30 +11,14 @@ from django.views.decorators.http import require_POST
 
 from bulletin.digest import digest_compile, sections_for_display
 from bulletin.models import Digest, DigestRead
+from bulletin.permissions import can_see_digest_reads
+from bulletin.selectors import digest_agent_reads
 from bulletin.weeks import week_label, week_monday
 from changes.feeds import feed_token_for
-from changes.models import Membership
-from changes.permissions import lead_team_ids
 
 
 def _current_week() -> str:
     return week_label(timezone.localdate())
-
-
-def _can_see_reads(user) -> bool:
-    return user.is_staff or bool(lead_team_ids(user))
-
-
-def _agent_reads(digest: Digest) -> list[tuple]:
-    """Every active agent with the time they marked this digest read (None if not)."""
-    reads = dict(DigestRead.objects.filter(digest=digest).values_list("user_id", "read_at"))
-    agents = (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__role=Membership.Role.AGENT)
-        .distinct()
-        .order_by("username")
-    )
-    return [(agent, reads.get(agent.pk)) for agent in agents]
 
 
 def _show(request, week: str):
@@ -57,8 +40,8 @@ def _show(request, week: str):
         "read": DigestRead.objects.filter(digest=digest, user=request.user).first(),
         "is_current": week == _current_week(),
     }
-    if _can_see_reads(request.user):
-        context["agent_reads"] = _agent_reads(digest)
+    if can_see_digest_reads(request.user):
+        context["agent_reads"] = digest_agent_reads(digest=digest)
     return render(request, "bulletin/digest_detail.html", context)
 
 

@@ -1,12 +1,12 @@
 """Who may see and act on support texts and flags; pages and API share these rules.
 
-Members (leads and agents) and staff read flags; agents and staff dismiss them.
+Leads and staff see which agents read a digest. Members (leads and agents) and staff read flags; agents and staff dismiss them.
 Every signed-in user reads support texts; consumers of the API (users without a
 membership, e.g. a help-desk sync account) and staff write them.
 """
 
 from changes.models import Membership
-from changes.permissions import member_team_ids
+from changes.permissions import lead_team_ids, member_team_ids
 
 
 def can_view_flags(user) -> bool:
@@ -27,3 +27,7 @@ def can_dismiss_flags(user) -> bool:
 
 def can_write_support_texts(user) -> bool:
     return user.is_authenticated and (user.is_staff or not member_team_ids(user))
+
+
+def can_see_digest_reads(user) -> bool:
+    return user.is_staff or bool(lead_team_ids(user))

@@ -1,13 +1,15 @@
-"""Reading flags and support texts for pages and the API."""
+"""Reading flags, support texts and digest reads for pages and the API."""
 
 import difflib
 
+from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from bulletin.models import Flag
+from bulletin.models import DigestRead, Flag
+from changes.models import Membership
 from changes.permissions import changes_visible_to
 
 
@@ -69,3 +71,15 @@ def _words(text: str) -> list[str]:
     import re
 
     return re.findall(r"\s+|\w+|[^\w\s]", text)
+
+
+def digest_agent_reads(*, digest) -> list[tuple]:
+    """Every active agent with the time they marked `digest` read (None if not), by username."""
+    reads = dict(DigestRead.objects.filter(digest=digest).values_list("user_id", "read_at"))
+    agents = (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__role=Membership.Role.AGENT)
+        .distinct()
+        .order_by("username")
+    )
+    return [(agent, reads.get(agent.pk)) for agent in agents]
