@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from bulletin.webhooks import webhook_subscribe, webhook_unsubscribe, webhooks_of
 from changes.api.errors import BAD_REQUEST, READ_ERRORS
 from changes.api.serializers import TeamSlugField
+from notifications.addresses import host_is_private_literal
 
 
 class WebhookSerializer(serializers.Serializer):
@@ -31,6 +32,8 @@ class WebhookSerializer(serializers.Serializer):
         # URLField also takes ftp://; a webhook must be HTTP.
         if not value.lower().startswith(("http://", "https://")):
             raise serializers.ValidationError(_("Only http and https URLs can receive webhooks."))
+        if host_is_private_literal(value):
+            raise serializers.ValidationError(_("Webhooks must go to a public address, not localhost or a private IP."))
         return value
 
     def to_representation(self, subscription):

@@ -216,6 +216,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Notifications ------------------------------------------------------------
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=0)
+# Webhook and Slack URLs must resolve to public addresses unless this is on (receivers inside your network).
+NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = env_bool("NOTIFICATIONS_ALLOW_PRIVATE_HOSTS", False)
 
 # --- Bulletin -----------------------------------------------------------------
 BULLETIN_MIN_NOTICE_DAYS = env_int("BULLETIN_MIN_NOTICE_DAYS", 7, minimum=0)

@@ -15,6 +15,8 @@ import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from notifications.addresses import private_address_of
+
 HTTP_TIMEOUT = (5, 15)  # connect, read
 
 
@@ -67,6 +69,9 @@ def send_email(delivery) -> None:
 
 
 def _post(url: str, body: bytes, headers: dict) -> int:
+    refused = private_address_of(url)
+    if refused:
+        raise PermanentFailure(f"refused: {url} resolves to the non-public address {refused}")
     try:
         response = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
     except requests.RequestException as error:

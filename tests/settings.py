@@ -15,6 +15,8 @@ os.environ.setdefault("LANGUAGE_CODE", "en")
 
 from config.settings import *  # noqa: E402,F403
 
+# The tests' HTTP receivers listen on 127.0.0.1; tests of the guard turn this off again.
+NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

@@ -170,3 +170,13 @@ def test_an_outage_of_the_receiver_loses_nothing(celery_worker, lead, team, make
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:6379/", "http://localhost/hook", "http://10.0.0.5/hook", "http://169.254.169.254/latest"]
+)
+def test_a_webhook_to_the_services_own_network_is_a_400(api, make_user, settings, url):
+    settings.NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = False
+    response = api(make_user()).post("/api/v1/webhooks/", {"url": url, "secret": SECRET}, format="json")
+    assert response.status_code == 400 and "url" in response.json()
+    assert not Subscription.objects.exists()

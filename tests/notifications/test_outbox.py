@@ -151,3 +151,14 @@ def test_nothing_is_lost_while_the_broker_is_down(celery_worker, http_receiver, 
     assert outbox_sweep() == 1  # the broker is back
     wait_for(lambda: Delivery.objects.filter(status="delivered").exists())
     assert len(http_receiver.requests) == 1
+
+
+def test_a_webhook_resolving_to_a_private_address_is_refused_without_a_request(webhook, http_receiver, settings):
+    settings.NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = False
+    webhook.target = http_receiver.url  # 127.0.0.1
+    webhook.save()
+    delivery = outbox_enqueue(subscription=webhook, key="k-private", payload=_webhook_payload())
+    outbox_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "non-public address 127.0.0.1" in delivery.last_error
+    assert http_receiver.requests == []
