@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from bulletin.flags import flags_for_digest
 from bulletin.models import Digest
 from bulletin.weeks import week_label, week_monday
 from changes.models import SEVERITY_RANK, Category, Change, Channel, Severity
@@ -93,14 +94,12 @@ def _withdrawn(window: WeekWindow) -> list[Change]:
 
 def _texts_to_update(window: WeekWindow) -> list[dict]:
     """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest)."""
-    from bulletin.flags import flags_for_digest
-
     entries = []
     for group in flags_for_digest(changes=[change.pk for change in window.published]):
         for flag in group.flags:
             detail = [group.team.name if group.team else "—", f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
             if flag.overdue:
-                detail.insert(0, str(gettext_lazy("overdue")))
+                detail.insert(0, _("overdue"))
             entries.append(
                 {
                     "title": flag.support_text.title,

@@ -16,7 +16,7 @@ from bulletin.flags import flag_dismiss
 from bulletin.models import Flag, SupportText
 from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_support_texts
 from bulletin.receivers import flags_scan_texts_enqueue
-from bulletin.selectors import flags_visible_to
+from bulletin.selectors import flags_visible_to, support_texts_with_open_flags
 from bulletin.support_texts import support_texts_import
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin
@@ -55,13 +55,7 @@ class SupportTextList(generics.ListAPIView):
     pagination_class = Pagination
 
     def get_queryset(self):
-        from django.db.models import Count, Q
-
-        return (
-            SupportText.objects.select_related("owner_team")
-            .annotate(open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN)))
-            .order_by("id")
-        )
+        return support_texts_with_open_flags()
 
 
 @extend_schema(responses={200: SupportTextSerializer, **READ_ERRORS})
@@ -73,7 +67,7 @@ class SupportTextDetail(generics.RetrieveAPIView):
         return super().get_object()
 
     def get_queryset(self):
-        return SupportTextList().get_queryset()
+        return support_texts_with_open_flags()
 
 
 class BulkItemSerializer(serializers.Serializer):

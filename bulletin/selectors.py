@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from bulletin.models import DigestRead, Flag
+from bulletin.models import DigestRead, Flag, SupportText
 from changes.models import Membership
 from changes.permissions import changes_visible_to
 
@@ -83,3 +83,12 @@ def digest_agent_reads(*, digest) -> list[tuple]:
         .order_by("username")
     )
     return [(agent, reads.get(agent.pk)) for agent in agents]
+
+
+def support_texts_with_open_flags():
+    """Support texts with their owner team and `open_flags` counted, in id order (one query per page)."""
+    return (
+        SupportText.objects.select_related("owner_team")
+        .annotate(open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN)))
+        .order_by("id")
+    )
