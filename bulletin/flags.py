@@ -28,6 +28,7 @@ from django.db.models.functions import StrIndex
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bulletin.corpus import corpus_blocks, corpus_find
 from bulletin.matching import PhraseMatcher, normalise, spot_locate
 from bulletin.models import Flag, SupportText
 from changes.models import Change, FactChange
@@ -106,28 +107,6 @@ def _spot_fields(*, body: str, phrase: _Phrase, mapped, normalised: str) -> dict
     }
 
 
-def _found(matcher: PhraseMatcher, texts: Iterable[tuple[int, str]]) -> tuple[set[tuple[int, int]], int]:
-    """{(text id, fact id)} for every phrase found in the (id, normalised body) rows, and how many rows."""
-    found, count = set(), 0
-    for chunk in _batched(texts, CHUNK):
-        ids = [text_id for text_id, _body in chunk]
-        count += len(ids)
-        for index, fact_id in matcher.keys_in_batch([body for _id, body in chunk]):
-            found.add((ids[index], fact_id))
-    return found, count
-
-
-def _batched(iterable, size):  # itertools.batched arrives with Python 3.12
-    batch = []
-    for item in iterable:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _sync(
     *,
     found: set[tuple[int, int]],
@@ -186,14 +165,14 @@ def _sync(
     for pair in to_create:
         phrase = phrases[pair[1]]
         new_flags.append(
-            Flag(
-                support_text_id=pair[0],
-                fact_change_id=pair[1],
-                change_id=phrase.change_id,
-                old_text=phrase.old_text,
-                new_text=phrase.new_text,
+            {
+                "support_text_id": pair[0],
+                "fact_change_id": pair[1],
+                "change_id": phrase.change_id,
+                "old_text": phrase.old_text,
+                "new_text": phrase.new_text,
                 **spot(pair),
-            )
+            }
         )
     _flags_insert(new_flags, now=now)
     result.opened = len(new_flags)
@@ -250,15 +229,15 @@ _INSERT_COLUMNS = (
 )
 
 
-def _flags_insert(flags: list[Flag], *, now: datetime.datetime) -> None:
-    """Insert new open flags, skipping any a scan running beside this one opened a moment ago.
+def _flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
+    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any a scan running beside this one opened a moment ago.
 
     On PostgreSQL the rows go through COPY and a temporary table: building the
-    INSERT for thousands of flags with long proposed texts costs more than the
-    scan that found them (the first full re-scan opens every flag).
+    INSERT (or only the model instances) for thousands of flags with long proposed
+    texts costs more than the scan that found them (the first full re-scan opens every flag).
     """
     if connection.vendor != "postgresql":
-        Flag.objects.bulk_create(flags, batch_size=CHUNK, ignore_conflicts=True)
+        Flag.objects.bulk_create([Flag(**flag) for flag in flags], batch_size=CHUNK, ignore_conflicts=True)
         return
     if not flags:
         return
@@ -271,7 +250,7 @@ def _flags_insert(flags: list[Flag], *, now: datetime.datetime) -> None:
         )
         with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:
             for flag in flags:
-                copy.write_row([getattr(flag, name) for name in _INSERT_COLUMNS])
+                copy.write_row([flag[name] for name in _INSERT_COLUMNS])
         cursor.execute(
             f"INSERT INTO {Flag._meta.db_table} ({columns}, status, dismiss_reason, created_at, updated_at) "
             f"SELECT {columns}, %s, '', %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
@@ -304,18 +283,16 @@ def flags_scan_change(*, change_id: int) -> ScanResult:
     if not Change.objects.filter(pk=change_id).exists():
         return ScanResult()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day).filter(change_id=change_id))}
-    found, count = set(), 0
-    if phrases:
-        matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
-        texts = SupportText.objects.filter(active=True)
-        if len(matcher.phrases) <= PREFILTER_MAX_PHRASES:
-            # STRPOS, not LIKE '%…%': about 2.5x faster on PostgreSQL for UTF-8 text (measured, 100k texts).
-            condition = Q()
-            for index, phrase in enumerate(matcher.phrases):
-                texts = texts.alias(**{f"at_{index}": StrIndex("body_normalised", Value(phrase))})
-                condition |= Q(**{f"at_{index}__gt": 0})
-            texts = texts.filter(condition)
-        found, count = _found(matcher, texts.values_list("id", "body_normalised").iterator(chunk_size=CHUNK))
+    matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
+    texts = SupportText.objects.filter(active=True)
+    if matcher and len(matcher.phrases) <= PREFILTER_MAX_PHRASES:
+        # STRPOS, not LIKE '%…%': about 2.5x faster on PostgreSQL for UTF-8 text (measured, 100k texts).
+        condition = Q()
+        for index, phrase in enumerate(matcher.phrases):
+            texts = texts.alias(**{f"at_{index}": StrIndex("body_normalised", Value(phrase))})
+            condition |= Q(**{f"at_{index}__gt": 0})
+        texts = texts.filter(condition)
+    found, count = corpus_find(matcher=matcher, blocks=corpus_blocks(texts=texts))
     with transaction.atomic():
         result = _sync(
             found=found,
@@ -330,8 +307,16 @@ def flags_scan_change(*, change_id: int) -> ScanResult:
 
 
 def _text_activity():
-    inactive = set(SupportText.objects.filter(active=False).values_list("pk", flat=True))
-    return lambda text_id: text_id not in inactive
+    """is_active(text id); asks the database once, and only when a scan has a flag to close."""
+    inactive = None
+
+    def is_active(text_id: int) -> bool:
+        nonlocal inactive
+        if inactive is None:
+            inactive = set(SupportText.objects.filter(active=False).values_list("pk", flat=True))
+        return text_id not in inactive
+
+    return is_active
 
 
 def flags_scan_texts(*, text_ids: Iterable[int]) -> ScanResult:
@@ -347,8 +332,8 @@ def flags_scan_texts(*, text_ids: Iterable[int]) -> ScanResult:
     result = ScanResult()
     for chunk_start in range(0, len(text_ids), CHUNK):
         chunk = text_ids[chunk_start : chunk_start + CHUNK]
-        rows = SupportText.objects.filter(pk__in=chunk, active=True).values_list("id", "body_normalised")
-        found, count = _found(matcher, rows)
+        texts = SupportText.objects.filter(pk__in=chunk, active=True)
+        found, count = corpus_find(matcher=matcher, blocks=corpus_blocks(texts=texts))
         with transaction.atomic():
             part = _sync(
                 found=found,
@@ -373,10 +358,7 @@ def flags_rescan_all() -> ScanResult:
     day, now = timezone.localdate(), timezone.now()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day))}
     matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
-    found, count = set(), 0
-    if matcher:
-        rows = SupportText.objects.filter(active=True).values_list("id", "body_normalised").iterator(chunk_size=CHUNK)
-        found, count = _found(matcher, rows)
+    found, count = corpus_find(matcher=matcher, blocks=corpus_blocks(texts=SupportText.objects.filter(active=True)))
     with transaction.atomic():
         result = _sync(
             found=found, phrases=phrases, scope=Q(), text_is_active=_text_activity(), now=now, day=day

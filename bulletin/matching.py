@@ -7,22 +7,20 @@ is stored with each text (computing it costs more than scanning it), so a scan
 only runs the Aho-Corasick automaton over stored strings.
 
 Finding the spot in the original body (for the excerpt, the highlight and the
-proposed text) happens only for the few texts that matched, cheapest way first:
-positions carry over when normalising kept the length; else a regex built from
-the phrase runs over the plain or visible text; else `normalise_mapped`, a slow
-per-character normaliser that produces the same string as `normalise` plus the
-original index of every character, decides.
+proposed text) happens only for the few texts that matched: the body is
+normalised again while keeping track of offsets, touching only what may change
+the length; `normalise_mapped`, a slow per-character normaliser, decides when
+that does not reproduce the stored form.
 """
 
 import bisect
-import functools
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import ahocorasick
+import ahocorasick_rs
 
 # Hyphen-minus, en dash, em dash, minus, non-breaking hyphen (U+2011), hyphen (U+2010),
 # figure dash (U+2012), small/full-width hyphen-minus and horizontal bar.
@@ -145,11 +143,48 @@ def _is_number_end(text: str, end: int, phrase: str) -> bool:
     return not (following in ".," and end + 1 < len(text) and text[end + 1].isdigit())
 
 
+# PostgreSQL's COPY text format: one row per line, columns split by tabs, these characters escaped.
+_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"})
+_COPY_UNESCAPE_RE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
+_COPY_LETTERS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
+
+
+def _copy_escape(text: str) -> str:
+    return text.translate(_COPY_ESCAPE) if any(c in text for c in "\\\b\f\n\r\t\v") else text
+
+
+def _copy_unescape_byte(match: re.Match) -> bytes:
+    octal, hexadecimal, char = match.groups()
+    if octal:
+        return bytes([int(octal, 8) & 0xFF])
+    if hexadecimal:
+        return bytes([int(hexadecimal, 16)])
+    return _COPY_LETTERS.get(char, char)
+
+
+def _copy_field(raw: bytes) -> str:
+    if b"\\" in raw:
+        raw = _COPY_UNESCAPE_RE.sub(_copy_unescape_byte, raw)
+    return raw.decode("utf-8")
+
+
+def rows_block(rows: Iterable[tuple[int, str]]) -> bytes:
+    """(id, normalised text) rows in the format `PhraseMatcher.pairs_in_rows` reads: PostgreSQL's COPY text format."""
+    return "".join(f"{row_id}\t{_copy_escape(text)}\n" for row_id, text in rows).encode("utf-8")
+
+
 class PhraseMatcher:
     """Finds normalised phrases in normalised texts at word starts.
 
     A phrase may continue into a longer word ("5-7 werktage" is in "5-7 werktagen")
     but not into a longer number. Several keys may share one phrase.
+
+    The automaton (Rust, a DFA over UTF-8 bytes) reads blocks of rows in PostgreSQL's
+    COPY text format, the very bytes the database sends, so a full scan decodes no
+    text it does not find something in; it releases the GIL, so threads scan blocks
+    on all cores. Each hit is then checked by the word rules on the decoded text,
+    which also keeps out hits that only exist in the escaped form. Phrases hold no
+    tab or line break, so no hit spans two rows.
     """
 
     def __init__(self, phrases: Iterable[tuple[object, str]]):
@@ -158,47 +193,42 @@ class PhraseMatcher:
             if phrase:
                 keys_by_phrase.setdefault(phrase, []).append(key)
         self.phrases = keys_by_phrase
-        self._automaton = ahocorasick.Automaton()
-        for phrase, keys in keys_by_phrase.items():
-            self._automaton.add_word(phrase, (phrase, tuple(keys)))
+        self._by_index = [(phrase, tuple(keys)) for phrase, keys in keys_by_phrase.items()]
+        self._automaton = None
         if keys_by_phrase:
-            self._automaton.make_automaton()
+            self._automaton = ahocorasick_rs.BytesAhoCorasick(
+                [_copy_escape(phrase).encode("utf-8") for phrase in keys_by_phrase],
+                implementation=ahocorasick_rs.Implementation.DFA,
+            )
 
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
     def keys_in(self, text: str) -> set:
         """The keys of the phrases found in `text`."""
-        if not self.phrases:
+        return {key for _row, key in self.pairs_in_rows(rows_block([(0, text)]))}
+
+    def pairs_in_rows(self, block: bytes) -> set[tuple[int, object]]:
+        """{(row id, key)} for every phrase found in `block`: whole rows of (id, normalised text)
+        in PostgreSQL's COPY text format, as `rows_block` writes them."""
+        if self._automaton is None or not block:
             return set()
-        found = set()
-        for last, (phrase, keys) in self._automaton.iter(text):
-            start, end = last - len(phrase) + 1, last + 1
-            if _is_word_start(text, start, phrase) and _is_number_end(text, end, phrase):
-                found.update(keys)
+        hits = self._automaton.find_matches_as_indexes(block, overlapping=True)
+        found, checked, texts = set(), set(), {}
+        for index, start, _end in hits:
+            line_start = block.rfind(b"\n", 0, start) + 1
+            if (line_start, index) in checked:
+                continue
+            checked.add((line_start, index))
+            if line_start not in texts:
+                tab = block.index(b"\t", line_start)
+                line_end = block.find(b"\n", tab)
+                texts[line_start] = (int(block[line_start:tab]), _copy_field(block[tab + 1 : line_end]))
+            row_id, text = texts[line_start]
+            phrase, keys = self._by_index[index]
+            if phrase_find_all(text, phrase):
+                found.update((row_id, key) for key in keys)
         return found
-
-
-    def keys_in_batch(self, texts: list[str]) -> Iterator[tuple[int, object]]:
-        """(index into `texts`, key) for every phrase found; one automaton pass over all texts.
-
-        Joined with newlines, which no normalised text or phrase contains: no match can
-        span two texts, and the word rules read a newline like a text boundary. Saves the
-        per-call overhead that dominates a full scan of many short texts.
-        """
-        if not self.phrases or not texts:
-            return
-        starts, position = [], 0
-        for text in texts:
-            starts.append(position)
-            position += len(text) + 1
-        joined = "\n".join(texts)
-        for last, (phrase, keys) in self._automaton.iter(joined):
-            start, end = last - len(phrase) + 1, last + 1
-            if _is_word_start(joined, start, phrase) and _is_number_end(joined, end, phrase):
-                index = bisect.bisect_right(starts, start) - 1
-                for key in keys:
-                    yield index, key
 
 
 def phrase_find_all(normalised_text: str, phrase: str) -> list[tuple[int, int]]:
@@ -234,84 +264,86 @@ def _visible(fragment: str, is_html: bool) -> str:
     return _SPACE_RE.sub(" ", fragment)
 
 
-@functools.lru_cache(maxsize=4096)
-def _phrase_regex(phrase: str) -> re.Pattern:
-    """A pattern finding a normalised phrase in an un-normalised plain text (dashes, spaces, quotes, case)."""
-    parts, index = [], 0
-    while index < len(phrase):
-        char = phrase[index]
-        index += 1
-        if phrase.startswith("ss", index - 1):  # casefold made "ß" into "ss"
-            parts.append("(?:ss|ß)")
-            index += 1
-        elif char == "-":
-            parts.append(rf"\s*[{re.escape(DASHES)}]\s*")
-        elif char == " ":
-            parts.append(r"\s+")
-        elif char == '"':
-            parts.append(f'["{re.escape(DOUBLE_QUOTES)}]')
-        elif char == "'":
-            parts.append(f"['{re.escape(SINGLE_QUOTES)}]")
-        else:
-            parts.append(re.escape(char))
-    start = r"(?<![^\W_])" if phrase[0].isalnum() else ""  # no letter or digit before
-    end = r"(?![.,]?\d)" if phrase[-1].isdigit() else ""
-    return re.compile(start + "".join(parts) + end, re.IGNORECASE)
+def _rewrite_with_offsets(text: str, pattern: re.Pattern, replace) -> tuple[str, object]:
+    """`pattern.sub(replace, text)`, and a function mapping a (start, end) span of the result back to `text`.
+
+    Text between matches maps character by character; a replacement maps as a whole
+    to what it replaced (an entity, a tag, a dash with the spaces around it).
+    """
+    pieces, segments, at, position = [], [], 0, 0  # segment: (start in result, start in text, end in text or None)
+    for match in pattern.finditer(text):
+        if match.start() > position:
+            segments.append((at, position, None))
+            pieces.append(text[position : match.start()])
+            at += match.start() - position
+        replacement = replace(match)
+        segments.append((at, match.start(), match.end()))
+        pieces.append(replacement)
+        at += len(replacement)
+        position = match.end()
+    if position < len(text):
+        segments.append((at, position, None))
+        pieces.append(text[position:])
+    starts = [segment[0] for segment in segments]
+
+    def original(index: int, *, end: bool) -> int:
+        # A replacement that left nothing shares its start with the next segment, so bisect never lands on it.
+        at, start, replaced_end = segments[bisect.bisect_right(starts, index - 1 if end else index) - 1]
+        if replaced_end is not None:
+            return replaced_end if end else start
+        return start + (index - at)
+
+    return "".join(pieces), lambda start, end: (original(start, end=False), original(end, end=True))
+
+
+# What normalising may change: a whitespace run (other than one plain space between two words),
+# a dash, and any non-ASCII character (ß becomes ss, "–" a hyphen). The pattern opens with one
+# character class so that `re` skips ahead to candidates in C.
+_SPACE_OR_DASH = rf"\s{re.escape(DASHES)}"
+_LENGTH_CHANGE_RE = re.compile(
+    rf"[{_SPACE_OR_DASH}\x80-\U0010ffff]"
+    rf"(?:(?<![^{_SPACE_OR_DASH}] )|(?![^{_SPACE_OR_DASH}]))"  # not a lone space between words
+    r"(?:(?<=\s)\s*)?"  # whitespace takes the rest of its run
+)
+
+
+def _length_change(match: re.Match) -> str:
+    token, text = match.group(), match.string
+    if token.isspace():
+        # Gone at either end and beside a dash; each dash is a token of its own, so a span
+        # ending on a dash ends on the dash, not on the space after it.
+        if match.start() == 0 or match.end() == len(text):
+            return ""
+        return "" if text[match.start() - 1] in DASHES or text[match.end()] in DASHES else " "
+    return "-" if token in DASHES else _fold(token)
 
 
 def _spans_in_original(body: str, phrase: str, mapped, normalised: str | None) -> list[tuple[int, int]]:
     """(start, end) in `body` of every non-overlapping occurrence of `phrase`.
 
-    Plain texts try a regex first (C speed); when it disagrees with the normalised
-    count (ß/ss, ligatures, HTML) the per-character offset map decides.
+    Where normalising only lowered the case, positions carry over. Else the body is
+    normalised once more while keeping track of offsets, replacing only what may
+    change the length (C speed for the rest). When that does not reproduce the
+    stored normalised text exactly (combining marks, exotic case folding), the
+    per-character `normalise_mapped` decides.
     """
     if mapped is None:
         normalised = normalise(body) if normalised is None else normalised
         found = phrase_find_all(normalised, phrase)
-        if len(normalised) == len(body) and not looks_like_html(body) and all(
-            normalise(body[s:e]) == phrase for s, e in found
-        ):
-            # Normalising changed no lengths here (the common case: single spaces, no ß or
-            # ligatures), so positions carry over; checked span by span.
+        if body.lower() == normalised:  # the common case: single spaces, hyphens, no ß; positions carry over
             return found
-        expected = len(found)
-        if looks_like_html(body):
-            visible, to_original = _visible_with_offsets(body)
-            spans = [to_original(*m.span()) for m in _phrase_regex(phrase).finditer(visible)]
-        else:
-            spans = [m.span() for m in _phrase_regex(phrase).finditer(body)]
-        if len(spans) == expected:
-            return spans
+        is_html = looks_like_html(body)
+        to_body = None
+        visible = body
+        if is_html:
+            visible, to_body = _rewrite_with_offsets(body, _TOKEN_RE, _token_text)
+        collapsed, to_visible = _rewrite_with_offsets(visible, _LENGTH_CHANGE_RE, _length_change)
+        # ASCII is all that is left to fold: case, and the backtick as a quote.
+        if collapsed.lower().replace("`", "'") == normalised:
+            spans = [to_visible(start, end) for start, end in found]
+            return [to_body(*span) for span in spans] if to_body else spans
     normalised, starts, ends = mapped or normalise_mapped(body)
     return [(starts[s], ends[e - 1]) for s, e in phrase_find_all(normalised, phrase)]
-
-
-def _visible_with_offsets(body: str):
-    """The HTML's visible text (tags dropped or a space, entities decoded) and a function
-    mapping a (start, end) span of it back to the HTML; entities and tags map as a whole."""
-    pieces, segments, visible_at, position = [], [], 0, 0  # segment: (visible start, original start, atomic)
-    for match in _TOKEN_RE.finditer(body):
-        if match.start() > position:
-            segments.append((visible_at, position, False))
-            pieces.append(body[position : match.start()])
-            visible_at += match.start() - position
-        text = _token_text(match)
-        segments.append((visible_at, match.start(), True, match.end()))
-        pieces.append(text)
-        visible_at += len(text)
-        position = match.end()
-    if position < len(body):
-        segments.append((visible_at, position, False))
-        pieces.append(body[position:])
-    starts = [segment[0] for segment in segments]
-
-    def original(index: int, *, end: bool) -> int:
-        segment = segments[bisect.bisect_right(starts, index if not end else index - 1) - 1]
-        if segment[2]:  # an entity or tag: all of it
-            return segment[3] if end else segment[1]
-        return segment[1] + (index - segment[0])
-
-    return "".join(pieces), lambda start, end: (original(start, end=False), original(end, end=True))
 
 
 def spot_locate(

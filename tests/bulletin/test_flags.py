@@ -199,3 +199,32 @@ def test_flags_of_a_removed_fact_change_are_all_dismissed(delivery_change, make_
     delivery_change.fact_changes.all().delete()  # SET_NULL on the flags
     flags_scan_change(change_id=delivery_change.pk)
     assert set(Flag.objects.values_list("status", flat=True)) == {"dismissed"}
+
+
+def test_full_rescan_reads_backslashes_and_umlauts_the_way_the_text_says_them(make_change, team, make_text):
+    change = make_change(
+        team=team, status="published", facts=[(r"Ordner \\server\versand", "Portal"), ("Rücksendung 14 Tage", "30 Tage")]
+    )
+    windows = make_text(r"Die Etiketten liegen im Ordner \\server\versand bereit.")
+    make_text(r"Die Etiketten liegen im Ordner \server\versand bereit.")  # one backslash less: another path
+    returns = make_text("Die RÜCKSENDUNG 14 Tage lang kostenlos.")
+    make_text("Keine Rücksendung 145 Tage nach Kauf.")
+
+    flags_rescan_all()
+
+    assert {(flag.support_text, flag.fact_change.change) for flag in Flag.objects.all()} == {
+        (windows, change), (returns, change)
+    }
+
+
+def test_full_rescan_finds_texts_in_every_block_of_a_large_corpus(delivery_change, make_text, monkeypatch):
+    monkeypatch.setattr("bulletin.corpus.BLOCK_BYTES", 64)  # a block every row or two
+    stale = {make_text(f"Text {n}: Lieferung in 5–7 Werktagen.").pk for n in range(0, 40, 3)}
+    for n in range(40):
+        if n % 3:
+            make_text(f"Text {n}: Lieferung in 15–7 Werktagen.")
+
+    result = flags_rescan_all()
+
+    assert result.texts_scanned == 40
+    assert set(Flag.objects.values_list("support_text_id", flat=True)) == stale

@@ -1,6 +1,8 @@
+import random
+
 import pytest
 
-from bulletin.matching import PhraseMatcher, looks_like_html, normalise, normalise_mapped, spot_locate
+from bulletin.matching import PhraseMatcher, looks_like_html, normalise, normalise_mapped, rows_block, spot_locate
 
 
 def found(phrase: str, body: str) -> bool:
@@ -150,15 +152,56 @@ def test_html_fast_and_mapped_spot_locations_agree(body):
         assert fast == mapped
 
 
-def test_batch_matching_finds_the_same_as_one_text_at_a_time():
+def test_block_of_rows_finds_the_same_as_one_text_at_a_time():
     matcher = PhraseMatcher([(1, normalise("5–7 Werktage")), (2, normalise("Modell 8")), (3, normalise("werktage"))])
     texts = [normalise(t) for t in ["5-7 Werktage", "Modell 8", "1", "5-7 werktage Modell 85", "", "modell 8"]]
-    batch = {(index, key) for index, key in matcher.keys_in_batch(texts)}
-    single = {(index, key) for index, text in enumerate(texts) for key in matcher.keys_in(text)}
-    assert batch == single and (3, 2) not in batch and (2, 2) not in batch
+    batch = matcher.pairs_in_rows(rows_block(enumerate(texts, start=10)))
+    single = {(index, key) for index, text in enumerate(texts, start=10) for key in matcher.keys_in(text)}
+    assert batch == single and (13, 2) not in batch and (12, 2) not in batch
+
+
+def test_a_match_cannot_span_two_texts():
+    matcher = PhraseMatcher([(1, normalise("Werktage Versand"))])
+    assert matcher.pairs_in_rows(rows_block([(1, "lieferung in 5-7 werktage"), (2, "versand kostenlos")])) == set()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "body", "expected"),
+    [
+        (r"C:\Lieferung 5-7", r"Siehe C:\Lieferung 5-7 Werktage", True),
+        ("b5", "\b5 werktage", False),  # only the escaped form (backslash, b) says "b5"
+        ("tag\\", "am tag\\ danach", True),
+    ],
+)
+def test_backslashes_and_control_characters_match_as_written(phrase, body, expected):
+    assert found(phrase, body) is expected
 
 
 def test_html_excerpt_shows_no_cut_tags_or_entities():
     body = '<p class="intro">' + "x" * 50 + " 5-7 Werktage " + "y" * 40 + ' <a href="https://example.com/lieferung">mehr</a>'
     spot = spot_locate(body=body, phrase=normalise("5–7 Werktage"), new_text="10–14 Werktage")
     assert "<" not in spot.excerpt and ">" not in spot.excerpt and "5-7 Werktage" in spot.excerpt
+
+
+def test_spots_agree_with_the_per_character_normaliser_on_mixed_texts():
+    # The fast way to find a spot must give what the slow, per-character map gives, whatever the spelling.
+    rng = random.Random(7)
+    pieces = [
+        "Lieferzeit", "5", "7", "Werktage", "Straße", "GRÜSSE", "ﬁnal", "Maße", "„Express“", "`quoted´", "naïve",
+        "e\u0301t\u00e9", "10", "€", "&nbsp;", "&ndash;", "<b>", "</b>", "<p>", "</p>", "<br>", "x",
+    ]
+    gaps = [" ", "  ", "\u00a0", "\n", "\t", " – ", "-", "—", " - ", "\u2011", "", " \u2212 "]
+    checked = 0
+    for _ in range(400):
+        body = "".join(rng.choice(pieces) + rng.choice(gaps) for _ in range(rng.randint(3, 14)))
+        normalised = normalise(body)
+        words = normalised.split(" ")
+        start = rng.randrange(len(words))
+        phrase = " ".join(words[start : start + rng.randint(1, 3)]).strip()
+        if not phrase:
+            continue
+        fast = spot_locate(body=body, phrase=phrase, new_text="NEU")
+        slow = spot_locate(body=body, phrase=phrase, new_text="NEU", mapped=normalise_mapped(body))
+        assert fast == slow, (body, phrase)
+        checked += fast is not None
+    assert checked > 200
