@@ -2,7 +2,7 @@
 
 A full re-scan reads about 80 MB of text per 100,000 support texts. On
 PostgreSQL the rows come through `COPY … TO STDOUT`: the bytes arrive in the
-format the matcher reads, with no Python object per row. Elsewhere (SQLite, the
+format the matcher reads, with no Python string per row. Elsewhere (SQLite, the
 embedded default) the rows are encoded into the same format.
 
 The automaton releases the GIL, so while the main thread reads the next block,

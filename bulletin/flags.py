@@ -230,7 +230,7 @@ _INSERT_COLUMNS = (
 
 
 def _flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
-    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any a scan running beside this one opened a moment ago.
+    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any that a scan beside this one just opened.
 
     On PostgreSQL the rows go through COPY and a temporary table: building the
     INSERT (or only the model instances) for thousands of flags with long proposed

@@ -330,7 +330,9 @@ def _spans_in_original(body: str, phrase: str, mapped, normalised: str | None) -
     if mapped is None:
         normalised = normalise(body) if normalised is None else normalised
         found = phrase_find_all(normalised, phrase)
-        if body.lower() == normalised:  # the common case: single spaces, hyphens, no ß; positions carry over
+        # The common case (single spaces, hyphens, no ß): positions carry over. The length check
+        # is not redundant: "İ" lowers to two characters.
+        if len(body) == len(normalised) and body.lower() == normalised:
             return found
         is_html = looks_like_html(body)
         to_body = None

@@ -188,7 +188,7 @@ def test_spots_agree_with_the_per_character_normaliser_on_mixed_texts():
     rng = random.Random(7)
     pieces = [
         "Lieferzeit", "5", "7", "Werktage", "Straße", "GRÜSSE", "ﬁnal", "Maße", "„Express“", "`quoted´", "naïve",
-        "e\u0301t\u00e9", "10", "€", "&nbsp;", "&ndash;", "<b>", "</b>", "<p>", "</p>", "<br>", "x",
+        "e\u0301t\u00e9", "İstanbul", "10", "€", "&nbsp;", "&ndash;", "<b>", "</b>", "<p>", "</p>", "<br>", "x",
     ]
     gaps = [" ", "  ", "\u00a0", "\n", "\t", " – ", "-", "—", " - ", "\u2011", "", " \u2212 "]
     checked = 0
@@ -205,3 +205,10 @@ def test_spots_agree_with_the_per_character_normaliser_on_mixed_texts():
         assert fast == slow, (body, phrase)
         checked += fast is not None
     assert checked > 200
+
+
+def test_spot_after_a_letter_that_lowers_to_two_characters():
+    body = "İstanbul: Lieferung in 5-7 Werktagen."
+    spot = spot_locate(body=body, phrase=normalise("5–7 Werktage"), new_text="10–14 Werktage")
+    assert body[spot.start : spot.end] == "5-7 Werktage"
+    assert spot.proposed_text == "İstanbul: Lieferung in 10–14 Werktagen."
