@@ -56,7 +56,9 @@ def corpus_find(*, matcher: PhraseMatcher, blocks: Iterator[bytes]) -> tuple[set
     if not matcher:  # nothing to look for: leave the corpus unread
         return found, rows
     pending: deque[Future] = deque()
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="corpus-find") as pool:
+    # More threads than blocks in flight would only wait; a container may report the host's cores.
+    threads = min(MAX_PENDING_BLOCKS, len(os.sched_getaffinity(0)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="corpus-find") as pool:
         for block in blocks:
             rows += block.count(b"\n")
             pending.append(pool.submit(matcher.pairs_in_rows, block))
