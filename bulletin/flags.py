@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 # normalised body) before Python checks the word rules; one change's scan stays well under a second.
 PREFILTER_MAX_PHRASES = 20
 CHUNK = 2000
+# Scanning texts by id costs about 45 µs a text; the full re-scan about 10 µs a text of the whole
+# corpus (measured on 100,000 texts). Past a fifth of all texts, the full re-scan is the cheaper way.
+FULL_RESCAN_SHARE = 0.2
 
 
 @dataclass
@@ -324,9 +327,13 @@ def flags_scan_texts(*, text_ids: Iterable[int]) -> ScanResult:
 
     Idempotent. A flag whose text no longer says the old wording is resolved: this is
     the verification step after a re-import or an admin edit. Unknown ids are ignored.
+    Asked for a large share of all texts (a first import), it runs the full re-scan,
+    which also brings every other flag up to date.
     """
     day, now = timezone.localdate(), timezone.now()
     text_ids = list(text_ids)
+    if len(text_ids) > CHUNK and len(text_ids) >= FULL_RESCAN_SHARE * SupportText.objects.count():
+        return flags_rescan_all()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day))}
     matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
     result = ScanResult()

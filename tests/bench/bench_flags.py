@@ -10,6 +10,7 @@ Measures, in one run:
   peak memory, run twice (first run opens the flags, second must change nothing),
   in --rounds rounds from an empty flag table, medians reported;
 - `LC_ALL=C grep -F -c -f PHRASES CORPUS` over the same normalised texts, as often;
+- the scan an import of all the texts queues (flags_scan_texts);
 - the incremental scan for one change with 3 phrases;
 - the naive way, one `icontains` query per phrase, timed on a sample and extrapolated.
 """
@@ -171,7 +172,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from bulletin.flags import flags_scan_change
+    from bulletin.flags import flags_scan_change, flags_scan_texts
     from bulletin.matching import normalise
     from bulletin.models import Flag, SupportText
     from bulletin.support_texts import support_text_rows_read, support_texts_import
@@ -244,6 +245,14 @@ def main() -> None:
               f"lines match; {corpus_txt.stat().st_size / 1e6:.0f} MB normalised)")
         print(f"re-scan / grep: {first['seconds'] / figures['grep_s']:.2f}x opening every flag, "
               f"{second['seconds'] / figures['grep_s']:.2f}x nightly with nothing new (target ≤ 2x)")
+
+        # What a first import queues once it has committed: a scan of every text it created.
+        Flag.objects.all().delete()
+        imported = list(SupportText.objects.values_list("id", flat=True))
+        started = time.perf_counter()
+        after_import = flags_scan_texts(text_ids=imported)
+        figures["import_scan_s"] = time.perf_counter() - started
+        print(f"scan queued by the import, {len(imported)} texts: {figures['import_scan_s']:.2f} s ({after_import})")
 
         change = Change.objects.create(
             title="Bench incremental", team=team, category="other", customer_impact="x", effective_from=today,

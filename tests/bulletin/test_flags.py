@@ -228,3 +228,14 @@ def test_full_rescan_finds_texts_in_every_block_of_a_large_corpus(delivery_chang
 
     assert result.texts_scanned == 40
     assert set(Flag.objects.values_list("support_text_id", flat=True)) == stale
+
+
+def test_scanning_most_texts_at_once_flags_exactly_the_stale_ones(delivery_change, make_text, monkeypatch):
+    monkeypatch.setattr("bulletin.flags.CHUNK", 2)  # a first import: more texts than one chunk, most of the corpus
+    stale = {make_text(f"Text {n}: Lieferung in 5–7 Werktagen.").pk for n in range(3)}
+    fresh = {make_text(f"Text {n}: Lieferung in 10–14 Werktagen.").pk for n in range(3)}
+
+    result = flags_scan_texts(text_ids=[*stale, *fresh])
+
+    assert result.opened == 3 and result.texts_scanned == 6
+    assert set(Flag.objects.values_list("support_text_id", flat=True)) == stale
