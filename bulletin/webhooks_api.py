@@ -15,6 +15,13 @@ from changes.api.serializers import TeamSlugField
 from notifications.addresses import host_is_private_literal
 
 
+class _TeamSlug(TeamSlugField):
+    """Reads a team by its slug; writes back the slug a subscription stores (a string, not a Team)."""
+
+    def to_representation(self, value):
+        return value
+
+
 class WebhookSerializer(serializers.Serializer):
     """Where Bulletin POSTs change events, and the secret it signs them with."""
 
@@ -24,7 +31,7 @@ class WebhookSerializer(serializers.Serializer):
         write_only=True, min_length=16, max_length=200, help_text=_("Key for the X-Bulletin-Signature HMAC.")
     )
     teams = serializers.ListField(
-        child=TeamSlugField(), required=False, max_length=100, help_text=_("Team slugs to hear about; empty for all.")
+        child=_TeamSlug(), required=False, max_length=100, help_text=_("Team slugs to hear about; empty for all.")
     )
     created_at = serializers.DateTimeField(read_only=True)
 
@@ -35,11 +42,6 @@ class WebhookSerializer(serializers.Serializer):
         if host_is_private_literal(value):
             raise serializers.ValidationError(_("Webhooks must go to a public address, not localhost or a private IP."))
         return value
-
-    def to_representation(self, subscription):
-        data = super().to_representation(subscription)
-        data["teams"] = list(subscription.teams)
-        return data
 
 
 @extend_schema_view(

@@ -48,6 +48,17 @@ def test_consumer_registers_a_webhook_and_sees_only_their_own(api, make_user):
     assert [hook["url"] for hook in client.get("/api/v1/webhooks/").json()] == ["https://bot.example/hook"]
 
 
+def test_a_webhook_for_some_teams_answers_with_their_slugs(api, make_user, team):
+    client = api(make_user("bot"))
+    response = client.post(
+        "/api/v1/webhooks/", {"url": "https://bot.example/hook", "secret": SECRET, "teams": [team.slug]}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["teams"] == [team.slug]
+    assert [hook["teams"] for hook in client.get("/api/v1/webhooks/").json()] == [[team.slug]]
+    assert Subscription.objects.get().teams == [team.slug]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
