@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers, status
@@ -17,7 +18,7 @@ from bulletin.models import Flag, SupportText
 from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_support_texts
 from bulletin.receivers import flags_scan_texts_enqueue
 from bulletin.selectors import flags_visible_to, support_texts_with_open_flags
-from bulletin.support_texts import support_texts_import
+from bulletin.support_texts import support_text_source_clean, support_texts_import
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin
 from changes.api.pagination import ChangePagination as Pagination
@@ -116,12 +117,14 @@ class SupportTextBulk(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         source, texts = data.get("source"), data.get("texts")
         errors = {}
-        if not isinstance(source, str) or not source.strip() or len(source.strip()) > 50:
-            errors["source"] = ["Give a source name of at most 50 characters."]
+        try:
+            support_text_source_clean(source)
+        except DjangoValidationError as error:
+            errors.update(error.message_dict)
         if not isinstance(texts, list) or not texts:
-            errors["texts"] = ["Send a non-empty list of texts."]
+            errors["texts"] = [_("Send a non-empty list of texts.")]
         elif len(texts) > BULK_MAX:
-            errors["texts"] = [f"At most {BULK_MAX} texts per request."]
+            errors["texts"] = [_("At most %(max)s texts per request.") % {"max": BULK_MAX}]
         if errors:
             raise ValidationError(errors)
         with transaction.atomic():

@@ -8,6 +8,7 @@ batches with bulk operations, so 100,000 rows take seconds.
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,8 +27,16 @@ COLUMNS = ("external_id", "kind", "title", "body", "url", "language", "tags")
 # Compared to tell an updated row from an unchanged one; owner_team only when the row names it.
 COMPARED = ("kind", "title", "body", "url", "language", "tags", "active")
 BATCH_SIZE = 1000
+MAX_TAGS = 50
 _url_valid = URLValidator(schemes=["http", "https"])
 _TAG_SEPARATORS = (";", "|")
+# PostgreSQL stores no NUL in text or jsonb, and a lone surrogate cannot be encoded as UTF-8.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+_TRUE, _FALSE = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}
+
+
+def _unstorable_message() -> str:
+    return _("Null characters and unpaired surrogates are not allowed.")
 
 
 @dataclass
@@ -55,10 +64,33 @@ def _tags(value) -> list[str]:
         value = value.split(separator)
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
         raise ValueError(_("Tags must be a list of words or a comma-separated string."))
-    tags = [tag.strip() for tag in value if tag.strip()]
+    tags = list(dict.fromkeys(tag.strip() for tag in value if tag.strip()))
     if any(len(tag) > 50 for tag in tags):
         raise ValueError(_("A tag may have at most 50 characters."))
+    if any(_UNSTORABLE_RE.search(tag) for tag in tags):
+        raise ValueError(_unstorable_message())
+    if len(tags) > MAX_TAGS:
+        raise ValueError(_("At most %(max)s tags.") % {"max": MAX_TAGS})
     return tags
+
+
+def _active(value, errors: dict) -> bool:
+    """True or false; a CSV cell may spell it out, an empty one means active."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    errors["active"] = _("Must be true or false.")
+    return False
+
+
+def support_text_source_clean(source) -> str:
+    """The import's source name, stripped; raises ValidationError on `source`."""
+    if not isinstance(source, str) or not source.strip() or len(source.strip()) > 50:
+        raise ValidationError({"source": _("Give a source name of at most 50 characters.")})
+    if _UNSTORABLE_RE.search(source):
+        raise ValidationError({"source": _unstorable_message()})
+    return source.strip()
 
 
 def _text(row: dict, name: str, *, required: bool, max_length: int | None, errors: dict) -> str:
@@ -66,11 +98,14 @@ def _text(row: dict, name: str, *, required: bool, max_length: int | None, error
     if value is None:
         value = ""
     if not isinstance(value, str):
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool):  # a numeric id from a JSON export
             value = str(value)
         else:
             errors[name] = _("Must be text.")
             return ""
+    if _UNSTORABLE_RE.search(value):
+        errors[name] = _unstorable_message()
+        return ""
     value = value if name == "body" else value.strip()
     if required and not value.strip():
         errors[name] = _("This field is required.")
@@ -105,10 +140,7 @@ def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None
         values["tags"] = _tags(row.get("tags"))
     except ValueError as error:
         errors["tags"] = str(error)
-    active = row.get("active", True)
-    if isinstance(active, str):
-        active = active.strip().lower() not in {"0", "false", "no", "off"}
-    values["active"] = bool(active)
+    values["active"] = _active(row.get("active", True), errors)
     team_slug = row.get("owner_team")
     if team_slug not in (None, ""):
         if not isinstance(team_slug, str) or team_slug.strip() not in teams:
@@ -135,9 +167,7 @@ def support_texts_import(
     external id already seen in this import is rejected. Does not scan: callers
     queue flags_scan_texts_enqueue(result.changed_ids).
     """
-    source = (source or "").strip()
-    if not source or len(source) > 50:
-        raise ValidationError({"source": _("Give a source name of at most 50 characters.")})
+    source = support_text_source_clean(source)
     teams = dict(Team.objects.values_list("slug", "pk"))
     result = ImportResult()
     seen: dict[str, int] = {}

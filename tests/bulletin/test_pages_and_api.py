@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -133,6 +135,44 @@ def test_api_bulk_upsert_reports_counts_and_per_item_errors(consumer):
     }
     again = api(consumer).post("/api/v1/support-texts/bulk/", payload, format="json").json()
     assert (again["created"], again["unchanged"]) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"title": "A\u0000B"}, "title"),
+        ({"body": "5–7 Werktage\u0000"}, "body"),
+        ({"external_id": "1\ud800"}, "external_id"),
+        ({"tags": ["ok", "n\u0000l"]}, "tags"),
+        ({"tags": [f"t{n}" for n in range(51)]}, "tags"),
+        ({"active": None}, "active"),
+        ({"active": "maybe"}, "active"),
+        ({"active": {"x": 1}}, "active"),
+        ({"external_id": 1.5e300}, "external_id"),
+    ],
+)
+def test_api_bulk_rejects_an_item_that_cannot_be_stored_as_it_says(consumer, item, field):
+    text = {"external_id": "1", "kind": "macro", "title": "A", "body": "5–7 Werktage", **item}
+    # json.dumps escapes a lone surrogate as \ud800, the way a client's JSON would carry it.
+    body = json.dumps({"source": "zendesk", "texts": [text]})
+    response = api(consumer).post("/api/v1/support-texts/bulk/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["rejected"] == 1 and field in response.json()["errors"][0]["errors"]
+    assert not SupportText.objects.exists()
+
+
+def test_api_bulk_source_with_a_null_character_is_a_400(consumer):
+    text = {"external_id": "1", "kind": "macro", "title": "A", "body": "b"}
+    response = api(consumer).post("/api/v1/support-texts/bulk/", {"source": "zen\u0000", "texts": [text]}, format="json")
+    assert response.status_code == 400 and "source" in response.json()
+
+
+def test_api_bulk_keeps_numeric_ids_and_each_tag_once(consumer):
+    text = {"external_id": 360012345, "kind": "faq", "title": "A", "body": "b", "tags": ["x", "y", "x"], "active": False}
+    response = api(consumer).post("/api/v1/support-texts/bulk/", {"source": "zendesk", "texts": [text]}, format="json")
+    assert response.json()["created"] == 1
+    stored = SupportText.objects.get()
+    assert (stored.external_id, stored.tags, stored.active) == ("360012345", ["x", "y"], False)
 
 
 def test_api_bulk_refuses_agents_and_oversized_lists(agent, staff):
