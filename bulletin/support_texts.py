@@ -5,6 +5,7 @@ Shared by `import_support_texts` and the bulk API. Rows are validated one by one
 batches with bulk operations, so 100,000 rows take seconds.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -32,7 +33,11 @@ _url_valid = URLValidator(schemes=["http", "https"])
 _TAG_SEPARATORS = (";", "|")
 # PostgreSQL stores no NUL in text or jsonb, and a lone surrogate cannot be encoded as UTF-8.
 _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
-_TRUE, _FALSE = {"1", "true", "yes", "on", ""}, {"0", "false", "no", "off"}
+_TRUE = {"1", "true", "yes", "on", "ja", "wahr", "aktiv", ""}
+_FALSE = {"0", "false", "no", "off", "nein", "falsch", "inaktiv"}
+REQUIRED_COLUMNS = ("external_id", "kind", "title", "body")
+# A body may be long; the csv module refuses fields over 128 KiB by default.
+CSV_FIELD_LIMIT = 2**31 - 1
 
 
 def _unstorable_message() -> str:
@@ -59,6 +64,11 @@ class ImportResult:
 def _tags(value) -> list[str]:
     if value is None or value == "":
         return []
+    if isinstance(value, str) and value.lstrip().startswith("["):  # a JSON list in a CSV cell
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            pass
     if isinstance(value, str):
         separator = next((s for s in _TAG_SEPARATORS if s in value), ",")
         value = value.split(separator)
@@ -321,20 +331,51 @@ def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int,
     return written
 
 
-def support_text_rows_read(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line, row) of a CSV or JSON Lines file; the format by extension, else sniffed from the first character.
+def support_text_rows_read(path: Path, *, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
+    """(line, row) of a CSV, JSON Lines or JSON array file; the format by extension, else by the first character.
 
-    A JSON line that does not parse yields a row {"__error__": reason} so the caller can report it.
+    A JSON line that does not parse yields a row {"__error__": reason} so the caller can report it;
+    so does a CSV record the csv module cannot read. For a JSON array the number is the item's
+    position. Raises ValidationError on `file`, before yielding anything, when the file is not
+    UTF-8 (and no `encoding` is named) or a CSV header lacks a required column.
     """
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        head = handle.read(4096)
+    if encoding is None:
+        _utf8_check(path)
+    with open(path, encoding=encoding or "utf-8-sig", newline="") as handle:
+        head = handle.read(4096).lstrip()
         handle.seek(0)
         suffix = path.suffix.lower()
-        is_jsonl = suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.lstrip().startswith("{"))
-        if is_jsonl:
+        if head.startswith("[") and suffix != ".csv":
+            yield from _json_array_rows(handle)
+        elif suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.startswith("{")):
             yield from _jsonl_rows(handle)
         else:
             yield from _csv_rows(handle)
+
+
+def _utf8_check(path: Path) -> None:
+    """Read the whole file once before importing any of it: a decoding error halfway would leave half an import."""
+    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                line += chunk.count(b"\n", 0, error.start)
+                message = _("Not UTF-8 text (line %(line)s). Save it as UTF-8 or name its encoding.")
+                raise ValidationError({"file": message % {"line": line}}) from None
+            if not chunk:
+                return
+            line += chunk.count(b"\n")
+
+
+def _json_array_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
+    try:
+        items = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise ValidationError({"file": _("Not valid JSON: %(error)s") % {"error": error.msg}}) from None
+    yield from enumerate(items, start=1)
 
 
 def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
@@ -348,12 +389,29 @@ def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
 
 
 def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(handle)
-    reader.fieldnames  # reads the header, so line_num counts from there  # noqa: B018
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    header = handle.readline()
+    handle.seek(0)
+    # Excel in German locales writes semicolons; take whichever separator the header uses most.
+    delimiter = max((",", ";", "\t", "|"), key=header.count)
+    reader = csv.DictReader(handle, delimiter=delimiter)
+    if reader.fieldnames is None:  # an empty file
+        return
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
+    missing = [name for name in REQUIRED_COLUMNS if name not in reader.fieldnames]
+    if missing:
+        raise ValidationError({"file": _("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}})
     line = reader.line_num + 1
-    for row in reader:
-        if None in row:  # more cells than columns
-            yield line, {"__error__": _("More cells than columns.")}
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield line, {"__error__": _("Not a readable CSV record: %(error)s") % {"error": error}}
         else:
-            yield line, row
+            if None in row:  # more cells than columns
+                yield line, {"__error__": _("More cells than columns.")}
+            else:
+                yield line, row
         line = reader.line_num + 1

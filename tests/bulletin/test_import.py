@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from bulletin.models import SupportText
 from bulletin.support_texts import support_texts_import
@@ -99,3 +99,60 @@ def test_broker_down_does_not_undo_an_import(csv_file, capsys, monkeypatch, djan
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_support_texts", str(csv_file), "--source", "zendesk")
     assert SupportText.objects.count() == 2
+
+
+def test_semicolon_csv_from_a_german_excel_imports(tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_text(
+        "External_ID;Kind;Title;Body;Tags;Active\r\ns1;faq;Lieferzeit;5–7 Werktage, meistens.;a;ja\r\n"
+        's2;macro;Alt;Nicht mehr;["x", "y"];nein\r\n',
+        encoding="utf-8-sig",
+    )
+    call_command("import_support_texts", str(path), "--source", "excel")
+    assert "2 created, 0 updated, 0 unchanged, 0 rejected." in capsys.readouterr().out
+    texts = {text.external_id: text for text in SupportText.objects.all()}
+    assert texts["s1"].body == "5–7 Werktage, meistens." and texts["s1"].active
+    assert texts["s2"].tags == ["x", "y"] and not texts["s2"].active
+
+
+def test_a_header_without_the_required_columns_stops_before_importing(tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,kind,title,text\n1,faq,Titel,Text\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="external_id, body"):
+        call_command("import_support_texts", str(path), "--source", "x")
+    assert not SupportText.objects.exists()
+
+
+def test_a_file_that_is_not_utf8_imports_nothing_unless_its_encoding_is_named(tmp_path, capsys):
+    path = tmp_path / "latin.csv"
+    rows = "".join(f"t{n},faq,Text {n},Grüße aus der Straße {n},,de,\n" for n in range(1500))
+    path.write_bytes(("external_id,kind,title,body,url,language,tags\n" + rows).encode("cp1252"))
+    with pytest.raises(CommandError, match="line 2"):
+        call_command("import_support_texts", str(path), "--source", "x")
+    assert not SupportText.objects.exists()  # not the first batch either
+    call_command("import_support_texts", str(path), "--source", "x", "--encoding", "cp1252")
+    assert "1500 created" in capsys.readouterr().out
+    assert SupportText.objects.get(external_id="t7").body == "Grüße aus der Straße 7"
+
+
+def test_a_huge_body_or_a_null_character_rejects_that_row_only(tmp_path, capsys):
+    path = tmp_path / "big.csv"
+    path.write_text(
+        "external_id,kind,title,body\n"
+        f"big,faq,Groß,{'y' * 200_000}\n"
+        "nul,faq,Null,Lieferung\x00 in 5–7 Werktagen\n"
+        "ok,faq,Gut,Lieferung in 5–7 Werktagen\n",
+        encoding="utf-8",
+    )
+    call_command("import_support_texts", str(path), "--source", "x")
+    out = capsys.readouterr().out
+    assert "2 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 3: body:" in out
+    assert len(SupportText.objects.get(external_id="big").body) == 200_000
+
+
+def test_a_json_array_file_imports_every_item(tmp_path, capsys):
+    path = tmp_path / "texts.json"
+    items = [{"external_id": f"a{n}", "kind": "faq", "title": "T", "body": "B"} for n in range(3)]
+    path.write_text(json.dumps(items, indent=2), encoding="utf-8")
+    call_command("import_support_texts", str(path), "--source", "x")
+    assert "3 created, 0 updated, 0 unchanged, 0 rejected." in capsys.readouterr().out

@@ -13,26 +13,33 @@ PROGRESS_MIN_BYTES = 1_000_000
 
 class Command(BaseCommand):
     help = (
-        "Import macros and FAQ entries from a CSV or JSON Lines file (columns external_id, kind, title, body, "
-        "url, language, tags; optional owner_team, active). Upserts by (source, external_id); safe to re-run."
+        "Import macros and FAQ entries from a CSV (comma or semicolon), JSON Lines or JSON array file (columns "
+        "external_id, kind, title, body, url, language, tags; optional owner_team, active). Upserts by (source, "
+        "external_id); safe to re-run."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--source", default="import", help="Where the texts come from, e.g. zendesk.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--encoding", help="The file's encoding when it is not UTF-8, e.g. cp1252 for an Excel export."
+        )
 
-    def handle(self, *args, file: Path, source: str, no_progress: bool, **options):
+    def handle(self, *args, file: Path, source: str, no_progress: bool, encoding: str | None, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")
         show = not no_progress and file.stat().st_size >= PROGRESS_MIN_BYTES
         with tqdm(desc="Importing", unit=" rows", disable=not show, file=self.stderr._out) as bar:
             try:
-                result = support_texts_import(rows=support_text_rows_read(file), source=source, progress=bar.update)
+                rows = support_text_rows_read(file, encoding=encoding)
+                result = support_texts_import(rows=rows, source=source, progress=bar.update)
             except ValidationError as error:
                 raise CommandError("; ".join(error.messages)) from None
             except UnicodeDecodeError as error:
-                raise CommandError(f"{file} is not UTF-8 text: {error}") from None
+                raise CommandError(f"{file} is not {encoding} text: {error}") from None
+            except LookupError:
+                raise CommandError(f"Unknown encoding: {encoding}") from None
         flags_scan_texts_enqueue(text_ids=result.changed_ids)
         self.stdout.write(
             f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
