@@ -41,12 +41,22 @@ _TOKEN_RE = re.compile(
     r"|(?P<entity>&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?))",
     re.S,
 )
-_HTML_HINT_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);")
+# Elements help desks write; "<info@example.com>" or "<Name>" in a plain text are not markup.
+_HTML_ELEMENTS = (
+    "a|abbr|address|article|aside|b|blockquote|body|br|caption|code|col|colgroup|dd|del|details|div|dl|dt|em|"
+    "figcaption|figure|font|footer|h[1-6]|head|header|hr|html|i|img|ins|kbd|li|main|mark|nav|ol|p|pre|q|s|"
+    "section|small|span|strike|strong|style|sub|summary|sup|table|tbody|td|tfoot|th|thead|title|tr|u|ul"
+)
+_HTML_HINT_RE = re.compile(
+    rf"<!--|</?(?:{_HTML_ELEMENTS})(?=[\s/>])[^>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);",
+    re.IGNORECASE,
+)
 _SPACE_RE = re.compile(r"\s+")
 
 
 def looks_like_html(text: str) -> bool:
-    """True when the text holds a tag or a character reference; such bodies are read as their visible text."""
+    """True when the text holds an HTML element, a comment or a character reference; such bodies are read as
+    their visible text."""
     return _HTML_HINT_RE.search(text) is not None
 
 
@@ -130,7 +140,13 @@ def normalise_mapped(text: str) -> tuple[str, list[int], list[int]]:
 
 
 def _is_word_start(text: str, start: int, phrase: str) -> bool:
-    return start == 0 or not phrase[0].isalnum() or not text[start - 1].isalnum()
+    """A phrase starts a word; one opening with a digit does not start inside a number ("5-7" in "2,5-7")."""
+    if start == 0 or not phrase[0].isalnum():
+        return True
+    before = text[start - 1]
+    if before.isalnum():
+        return False
+    return not (phrase[0].isdigit() and before in ".," and start >= 2 and text[start - 2].isdigit())
 
 
 def _is_number_end(text: str, end: int, phrase: str) -> bool:

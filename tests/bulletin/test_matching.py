@@ -60,6 +60,23 @@ def test_phrase_ending_in_a_number_does_not_match_a_longer_number():
     assert found("model 8", "Model 8 is sold out.")
 
 
+def test_phrase_opening_with_a_number_does_not_start_inside_a_decimal():
+    assert not found("5–7 Werktage", "Lieferung in 2,5–7 Werktagen")
+    assert not found("5-7 business days", "Delivery in 1.5-7 business days")
+    assert found("5–7 Werktage", "Lieferung: 5–7 Werktage.")
+    assert found("5–7 Werktage", "Schritt 2. 5–7 Werktage dauert es.")
+
+
+def test_a_comment_alone_makes_a_body_html_and_an_address_in_brackets_does_not():
+    assert found("5–7 Werktage", "Lieferung in 5–7<!-- alt: 3-5 --> Werktagen")
+    assert not looks_like_html("Fragen an <info@example.com> oder an <Ihr Name>.")
+    assert looks_like_html("Fragen? <A HREF='https://example.com'>Hier</A>")
+    spot = spot_locate(body="Fragen an <info@example.com>. Modell 8 ist da.", phrase=normalise("Modell 8"),
+                       new_text="Modell 10 & 11 <neu>")
+    assert spot.proposed_text == "Fragen an <info@example.com>. Modell 10 & 11 <neu> ist da."
+    assert "<info@example.com>" in spot.excerpt
+
+
 def test_phrase_must_start_at_a_word_start():
     assert not found("rate", "We offer a separate plan.")
     assert found("rate", "Our rates went up.")
