@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from changes.rendering import render_markdown
+from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
 
 
 class Team(models.Model):
@@ -96,6 +97,20 @@ def _validate_tags(value):
         raise ValidationError(_("A tag may have at most 50 characters."), code="max_length")
 
 
+# A change is planned within years, not centuries; 9999-12-31 also broke date arithmetic in the calendar feed.
+PLAUSIBLE_DATES = (datetime.date(2000, 1, 1), datetime.date(2099, 12, 31))
+
+
+def _validate_plausible_date(value):
+    first, last = PLAUSIBLE_DATES
+    if not first <= value <= last:
+        raise ValidationError(
+            _("Pick a date between %(first)s and %(last)s."),
+            code="implausible_date",
+            params={"first": first.isoformat(), "last": last.isoformat()},
+        )
+
+
 class ChangeQuerySet(models.QuerySet):
     def active_on(self, day: datetime.date):
         """Published changes in effect on `day`; an open end counts as still in effect."""
@@ -120,15 +135,29 @@ class Change(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="changes", verbose_name=_("team"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     customer_impact = models.TextField(
-        _("what the customer will feel"), blank=True, help_text=_("Markdown. Required for publishing.")
+        _("what the customer will feel"),
+        blank=True,
+        max_length=MARKDOWN_MAX_LENGTH,
+        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
+        help_text=_("Markdown. Required for publishing."),
     )
-    support_guidance = models.TextField(_("what support should say"), blank=True, help_text=_("Markdown."))
+    support_guidance = models.TextField(
+        _("what support should say"),
+        blank=True,
+        max_length=MARKDOWN_MAX_LENGTH,
+        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
+        help_text=_("Markdown."),
+    )
     # Sanitised renderings, kept in step with the Markdown on every save.
     customer_impact_html = models.TextField(editable=False, blank=True)
     support_guidance_html = models.TextField(editable=False, blank=True)
-    effective_from = models.DateField(_("effective from"))
+    effective_from = models.DateField(_("effective from"), validators=[_validate_plausible_date])
     effective_until = models.DateField(
-        _("effective until"), null=True, blank=True, help_text=_("Leave empty if the change is permanent.")
+        _("effective until"),
+        null=True,
+        blank=True,
+        validators=[_validate_plausible_date],
+        help_text=_("Leave empty if the change is permanent."),
     )
     channels = models.JSONField(
         _("channels"),

@@ -19,7 +19,7 @@ from changes.forms import ChangeForm, FactChangeFormSet
 from changes.models import Category, Team
 from changes.panels import panels_render
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
-from changes.rendering import render_markdown
+from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
 from changes.selectors import change_history
 
 PAGE_SIZE = 20
@@ -144,7 +144,14 @@ def change_withdraw(request, pk):
 @require_POST
 @login_required
 def markdown_preview(request):
-    return HttpResponse(render_markdown(request.POST.get("text", "")), content_type="text/html; charset=utf-8")
+    # Only for people who write changes, and only as much as a change may hold: rendering is the costly part.
+    if not can_file(request.user):
+        raise PermissionDenied
+    text = request.POST.get("text", "")
+    if len(text) > MARKDOWN_MAX_LENGTH:
+        message = _("At most %(max)s characters.") % {"max": MARKDOWN_MAX_LENGTH}
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+    return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
 
 
 @require_POST

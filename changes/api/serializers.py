@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from changes.models import Change, Channel, Team
+from changes.rendering import MARKDOWN_MAX_LENGTH
 
 # Markdown fields have no length limit in the database; the API still refuses
 # novels so one request cannot fill the table.
-MAX_MARKDOWN_LENGTH = 20_000
 
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -75,8 +75,8 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     url = serializers.SerializerMethodField()
     team = TeamSlugField()
-    customer_impact = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
-    support_guidance = serializers.CharField(max_length=MAX_MARKDOWN_LENGTH, allow_blank=True, required=False)
+    customer_impact = serializers.CharField(max_length=MARKDOWN_MAX_LENGTH, allow_blank=True, required=False)
+    support_guidance = serializers.CharField(max_length=MARKDOWN_MAX_LENGTH, allow_blank=True, required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=50, allow_empty=True

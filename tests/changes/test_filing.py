@@ -48,3 +48,15 @@ def test_form_error_is_shown_beside_the_field_and_keeps_the_input(client, lead, 
     assert 'id="id_effective_until_error"' in html
     assert "Neuer Lieferant" in html and "5–7 Werktage" in html
     assert not Change.objects.exists()
+
+
+def test_a_date_centuries_away_or_a_novel_of_markdown_is_an_error_beside_its_field(client, lead, team):
+    client.force_login(lead)
+    response = client.post(
+        reverse("changes:create"),
+        _form_data(team, effective_from="9999-12-31", customer_impact="x" * 10_001),
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_effective_from_error"' in html and 'id="id_customer_impact_error"' in html
+    assert not Change.objects.exists()

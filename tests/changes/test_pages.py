@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from changes.models import Change
+from changes.rendering import render_markdown
 
 
 def test_the_list_is_newest_first_and_paginated(client, agent, make_change, team):
@@ -104,6 +105,24 @@ def test_the_markdown_preview_is_sanitised(client, lead):
     response = client.post(reverse("changes:preview"), {"text": "**fett** <script>x()</script>"})
     assert response.status_code == 200
     assert b"<strong>fett</strong>" in response.content and b"<script" not in response.content
+
+
+def test_the_markdown_preview_is_for_leads_and_as_long_as_a_change_may_be(client, lead, agent):
+    client.force_login(agent)
+    assert client.post(reverse("changes:preview"), {"text": "**x**"}).status_code == 403
+    client.force_login(lead)
+    response = client.post(reverse("changes:preview"), {"text": "x" * 10_001})
+    assert response.status_code == 400 and "10000" in response.content.decode()
+
+
+def test_markdown_with_thousands_of_brackets_shows_them_as_written():
+    # Unchecked, python-markdown's link parser took 17 s on this.
+    assert render_markdown("[" * 10_000) == "<p>" + "[" * 10_000 + "</p>"
+
+
+def test_markdown_nested_thousands_deep_is_shown_as_text_not_a_server_error():
+    html = render_markdown("- " * 5_000 + "<script>x()</script>")
+    assert html.startswith("<p>- - ") and "<script" not in html
 
 
 def test_the_pages_speak_german_and_english(client, agent, settings):
