@@ -6,11 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from bulletin.webhooks import webhook_subscribe, webhook_unsubscribe, webhooks_of
 from changes.api.errors import BAD_REQUEST, READ_ERRORS
+from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import TeamSlugField
 from notifications.addresses import host_is_private_literal
 
@@ -59,7 +59,7 @@ class WebhookSerializer(serializers.Serializer):
 )
 class WebhookViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     serializer_class = WebhookSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     pagination_class = None
     lookup_value_regex = "[^/]+"
 

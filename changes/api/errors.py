@@ -4,10 +4,11 @@ import re
 from contextlib import contextmanager
 
 from django.core import exceptions as django_exceptions
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
+from rest_framework.views import exception_handler
 
 
 @contextmanager
@@ -56,3 +57,16 @@ NOT_MODIFIED = OpenApiResponse(description="Your copy (from `If-None-Match` / `I
 
 READ_ERRORS = {401: UNAUTHORISED, 403: FORBIDDEN, 404: NOT_FOUND, 429: THROTTLED}
 WRITE_ERRORS = {400: BAD_REQUEST, **READ_ERRORS}
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, plus a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would send an HTML 400)."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    return exception_handler(exc, context)
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large; send fewer or shorter texts per request."
+    default_code = "too_large"

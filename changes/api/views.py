@@ -8,7 +8,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from changes import services
@@ -16,6 +15,7 @@ from changes.api.conditional import detail_validators, list_validators
 from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERRORS, object_id, service_errors
 from changes.api.filters import ChangeApiFilter
 from changes.api.pagination import ChangePagination
+from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import ROW_FIELDS, ChangeSerializer, TeamSerializer
 from changes.models import Change, Team
 from changes.permissions import can_file, can_manage, changes_visible_to
@@ -33,7 +33,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
     serializer_class = ChangeSerializer
     pagination_class = ChangePagination
     # JSON only: lists (channels, tags, fact_changes) have no unambiguous form encoding.
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ChangeApiFilter
     # Any id segment reaches get_object, which answers a JSON 404 for one that is not a number.
