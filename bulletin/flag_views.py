@@ -10,7 +10,13 @@ from bulletin.filters import FlagFilter
 from bulletin.flags import flag_dismiss
 from bulletin.forms import FlagDismissForm
 from bulletin.permissions import can_dismiss_flags, can_view_flags
-from bulletin.selectors import flag_body_highlighted, flag_counts, flag_proposal_diff, flags_visible_to
+from bulletin.selectors import (
+    flag_body_highlighted,
+    flag_counts,
+    flag_proposal_diff,
+    flag_spot_is_current,
+    flags_visible_to,
+)
 
 PAGE_SIZE = 50
 
@@ -42,13 +48,15 @@ def flag_list(request):
 
 
 def _flag_page(request, flag, form):
+    spot_current = flag_spot_is_current(flag)
     return render(
         request,
         "bulletin/flag_detail.html",
         {
             "flag": flag,
-            "body": flag_body_highlighted(flag),
-            "diff": flag_proposal_diff(flag),
+            "spot_current": spot_current,
+            "body": flag_body_highlighted(flag) if spot_current else flag.support_text.body,
+            "diff": flag_proposal_diff(flag) if spot_current and flag.status == flag.Status.OPEN else "",
             "form": form,
             "can_dismiss": can_dismiss_flags(request.user) and flag.status == flag.Status.OPEN,
         },
@@ -75,6 +83,10 @@ def flag_dismiss_view(request, pk):
         try:
             flag_dismiss(flag=flag, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
+            if any(e.code == "not_open" for e in error.error_dict.get("reason", [])):
+                # Someone else closed it meanwhile; the form is gone from its page, so say it there.
+                messages.error(request, _("This flag is no longer open."))
+                return redirect(flag)
             for message in error.message_dict.get("reason", error.messages):
                 form.add_error("reason", message)
         else:

@@ -382,13 +382,13 @@ def flag_dismiss(*, flag: Flag, user, reason: str) -> Flag:
     """
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Say why this text is not affected.")}, code="required")
+        raise ValidationError({"reason": ValidationError(_("Say why this text is not affected."), code="required")})
     now = timezone.now()
     updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.OPEN).update(
         status=Flag.Status.DISMISSED, dismissed_by=user, dismissed_at=now, dismiss_reason=reason, updated_at=now
     )
     if not updated:
-        raise ValidationError({"reason": _("Only an open flag can be dismissed.")}, code="not_open")
+        raise ValidationError({"reason": ValidationError(_("Only an open flag can be dismissed."), code="not_open")})
     flag.refresh_from_db()
     return flag
 

@@ -40,6 +40,15 @@ def flag_counts(queryset) -> dict[str, int]:
     )
 
 
+def flag_spot_is_current(flag: Flag) -> bool:
+    """Whether the flag's spot and proposal were found in the text as it is now.
+
+    A resolved flag's spot is in a body that is gone. An open flag's is refreshed by
+    the scan that follows every update of its text; until then it belongs to the old body.
+    """
+    return flag.status != Flag.Status.RESOLVED and flag.support_text.updated_at <= flag.updated_at
+
+
 def flag_body_highlighted(flag: Flag) -> SafeString:
     """The text's body, escaped, with the matched spot wrapped in <mark>."""
     body = flag.support_text.body

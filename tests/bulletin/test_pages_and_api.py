@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from bulletin.flags import flags_scan_change
+from bulletin.flags import flags_scan_change, flags_scan_texts
 from bulletin.models import Flag, SupportText
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +71,35 @@ def test_agent_dismisses_with_a_reason(client, agent, flag):
     assert response.status_code == 302
     flag.refresh_from_db()
     assert (flag.status, flag.dismissed_by) == ("dismissed", agent)
+
+
+def test_dismissing_a_flag_someone_just_closed_says_so_on_its_page(client, agent, flag):
+    client.force_login(agent)
+    client.post(reverse("flags:dismiss", args=[flag.pk]), {"reason": "Nur B2B"})
+    response = client.post(reverse("flags:dismiss", args=[flag.pk]), {"reason": "Auch B2B"}, follow=True)
+    assert "This flag is no longer open." in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.dismiss_reason == "Nur B2B"
+
+
+def test_a_resolved_flag_shows_the_fixed_text_without_a_stale_spot_or_proposal(client, agent, flag):
+    text = flag.support_text
+    text.body = "Neu: Lieferung in 10–14 Werktagen."
+    text.save()
+    flags_scan_texts(text_ids=[text.pk])
+    client.force_login(agent)
+    html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
+    assert "Neu: Lieferung in 10–14 Werktagen." in html
+    assert "<mark>" not in html and "Copy proposed text" not in html
+
+
+def test_an_open_flag_whose_text_changed_waits_for_the_scan_before_proposing(client, agent, flag):
+    text = flag.support_text
+    text.body = "<p>Jetzt: Lieferung in 5–7 Werktagen, bald schneller.</p>"
+    text.save()  # no scan yet
+    client.force_login(agent)
+    html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
+    assert "<mark>" not in html and "Copy proposed text" not in html and "after the next scan" in html
 
 
 def test_lead_may_read_but_not_dismiss(client, lead, flag):
