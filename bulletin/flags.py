@@ -7,7 +7,7 @@ by a unique constraint, so scans running side by side cannot double a flag.
 Status rules:
 - found and no flag yet → open; found and resolved → open again (the text
   regressed); found and dismissed by Bulletin itself → open again (the change
-  became active again); a person's dismissal stands.
+  became active again); a person's dismissal stands, even once their account is deleted.
 - open and no longer found while text and phrase are active → resolved: a re-scan
   of the text verified that the old wording is gone.
 - open while its change is withdrawn or ended, its fact change removed or its text
@@ -123,13 +123,12 @@ def _sync(
     result = ScanResult()
     # A flag whose fact change was deleted has no fact id; a negative stand-in keeps such flags apart.
     existing = {
-        (text_id, fact_id if fact_id is not None else -flag_id): (
-            flag_id, status, dismissed_by_id, updated_at, old_text, new_text
-        )
-        for flag_id, text_id, fact_id, status, dismissed_by_id, updated_at, old_text, new_text in Flag.objects.filter(
+        (text_id, fact_id if fact_id is not None else -flag_id): (flag_id, status, by_bulletin, updated_at, old, new)
+        for flag_id, text_id, fact_id, status, by_bulletin, updated_at, old, new in Flag.objects.filter(
             scope
         ).values_list(
-            "id", "support_text_id", "fact_change_id", "status", "dismissed_by_id", "updated_at", "old_text", "new_text"
+            "id", "support_text_id", "fact_change_id", "status", "dismissed_by_bulletin", "updated_at", "old_text",
+            "new_text",
         )
     }
 
@@ -139,7 +138,7 @@ def _sync(
         current = existing.get(pair)
         if current is None:
             to_create.append(pair)
-        elif current[1] == Flag.Status.RESOLVED or (current[1] == Flag.Status.DISMISSED and current[2] is None):
+        elif current[1] == Flag.Status.RESOLVED or (current[1] == Flag.Status.DISMISSED and current[2]):
             to_reopen.append((current[0], pair))
         elif current[1] == Flag.Status.OPEN:
             maybe_refresh.append((current[0], pair, current))
@@ -186,6 +185,7 @@ def _sync(
             status=Flag.Status.OPEN,
             resolved_at=None,
             dismissed_at=None,
+            dismissed_by_bulletin=False,
             dismiss_reason="",
             old_text=phrase.old_text,
             new_text=phrase.new_text,
@@ -221,7 +221,12 @@ def _sync(
         )
     for reason, ids in dismiss.items():
         result.dismissed += Flag.objects.filter(pk__in=ids, status=Flag.Status.OPEN).update(
-            status=Flag.Status.DISMISSED, dismissed_at=now, dismissed_by=None, dismiss_reason=reason, updated_at=now
+            status=Flag.Status.DISMISSED,
+            dismissed_at=now,
+            dismissed_by=None,
+            dismissed_by_bulletin=True,
+            dismiss_reason=reason,
+            updated_at=now,
         )
     return result
 
@@ -255,8 +260,9 @@ def _flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
             for flag in flags:
                 copy.write_row([flag[name] for name in _INSERT_COLUMNS])
         cursor.execute(
-            f"INSERT INTO {Flag._meta.db_table} ({columns}, status, dismiss_reason, created_at, updated_at) "
-            f"SELECT {columns}, %s, '', %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
+            f"INSERT INTO {Flag._meta.db_table} "
+            f"({columns}, status, dismiss_reason, dismissed_by_bulletin, created_at, updated_at) "
+            f"SELECT {columns}, %s, '', false, %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
             [Flag.Status.OPEN, now, now],
         )
         # Dropped here too: a caller's outer transaction would keep it past the next scan.
@@ -385,7 +391,12 @@ def flag_dismiss(*, flag: Flag, user, reason: str) -> Flag:
         raise ValidationError({"reason": ValidationError(_("Say why this text is not affected."), code="required")})
     now = timezone.now()
     updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.OPEN).update(
-        status=Flag.Status.DISMISSED, dismissed_by=user, dismissed_at=now, dismiss_reason=reason, updated_at=now
+        status=Flag.Status.DISMISSED,
+        dismissed_by=user,
+        dismissed_by_bulletin=False,
+        dismissed_at=now,
+        dismiss_reason=reason,
+        updated_at=now,
     )
     if not updated:
         raise ValidationError({"reason": ValidationError(_("Only an open flag can be dismissed."), code="not_open")})

@@ -147,7 +147,10 @@ class FlagSupportTextSerializer(serializers.ModelSerializer):
 class FlagResolutionSerializer(serializers.Serializer):
     resolved_at = serializers.DateTimeField(allow_null=True)
     dismissed_at = serializers.DateTimeField(allow_null=True)
-    dismissed_by = serializers.CharField(allow_null=True, help_text="Username; null when Bulletin dismissed it.")
+    dismissed_by = serializers.CharField(
+        allow_null=True, help_text="Username; null when Bulletin dismissed it or the account is gone."
+    )
+    dismissed_by_bulletin = serializers.BooleanField(help_text="Bulletin dismissed it: the change was withdrawn or ended.")
     dismiss_reason = serializers.CharField()
 
 
@@ -166,12 +169,16 @@ class FlagSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(FlagResolutionSerializer)
     def get_resolution(self, flag) -> dict:
-        return {
-            "resolved_at": flag.resolved_at,
-            "dismissed_at": flag.dismissed_at,
-            "dismissed_by": flag.dismissed_by.get_username() if flag.dismissed_by else None,
-            "dismiss_reason": flag.dismiss_reason,
-        }
+        # Through the serializer, so the times read like every other time in the answer (local, with offset).
+        return FlagResolutionSerializer(
+            {
+                "resolved_at": flag.resolved_at,
+                "dismissed_at": flag.dismissed_at,
+                "dismissed_by": flag.dismissed_by.get_username() if flag.dismissed_by else None,
+                "dismissed_by_bulletin": flag.dismissed_by_bulletin,
+                "dismiss_reason": flag.dismiss_reason,
+            }
+        ).data
 
 
 class CanViewFlags(BasePermission):

@@ -95,7 +95,13 @@ class Flag(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("dismissed by"),
-        help_text=_("Empty when Bulletin dismissed the flag itself (change withdrawn or ended)."),
+        help_text=_("Empty when Bulletin dismissed the flag itself, or when the account was deleted."),
+    )
+    # Apart from dismissed_by: a deleted account empties that, and a person's dismissal must still stand.
+    dismissed_by_bulletin = models.BooleanField(
+        _("dismissed by Bulletin"),
+        default=False,
+        help_text=_("Bulletin dismissed it (change withdrawn or ended); a scan reopens it if the change returns."),
     )
     dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
     dismiss_reason = models.TextField(_("reason for dismissing"), blank=True)

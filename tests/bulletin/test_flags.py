@@ -109,6 +109,16 @@ def test_a_persons_dismissal_survives_rescans(delivery_change, make_text, agent)
     assert Flag.objects.get().status == "dismissed"
 
 
+def test_a_persons_dismissal_stands_after_their_account_is_deleted(delivery_change, make_text, agent):
+    make_text("Lieferung in 5–7 Werktagen.")
+    flags_scan_change(change_id=delivery_change.pk)
+    flag_dismiss(flag=Flag.objects.get(), user=agent, reason="Nur B2B")
+    agent.delete()
+    flags_rescan_all()
+    flag = Flag.objects.get()
+    assert (flag.status, flag.dismiss_reason, flag.dismissed_by_bulletin) == ("dismissed", "Nur B2B", False)
+
+
 def test_withdrawn_change_dismisses_its_open_flags_with_that_reason(delivery_change, make_text):
     make_text("Lieferung: 5–7 Werktage.")
     flags_scan_change(change_id=delivery_change.pk)

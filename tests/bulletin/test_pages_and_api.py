@@ -131,6 +131,9 @@ def test_api_dismiss_needs_a_reason(agent, flag):
     assert response.status_code == 400 and "reason" in response.json()
     response = api(agent).post(f"/api/v1/flags/{flag.pk}/dismiss/", {"reason": "B2B"}, format="json")
     assert response.status_code == 200 and response.json()["resolution"]["dismissed_by"] == "agent"
+    resolution, created_at = response.json()["resolution"], response.json()["created_at"]
+    assert resolution["dismissed_by_bulletin"] is False
+    assert resolution["dismissed_at"][-6:] == created_at[-6:]  # the same time zone notation as every other time
 
 
 def test_api_dismiss_is_for_agents_and_staff(lead, consumer, flag):
