@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "bulletin",
 ]
 
+# Searched before the installed apps' catalogs: Django's own would otherwise win for shared words
+# ("Change" is the verb "Ändern" in the admin's, "Save" is "Sichern").
+LOCALE_PATHS = [BASE_DIR / app / "locale" for app in ("changes", "bulletin", "notifications")]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,11 +1,13 @@
 """Every user-facing string has a German translation, and the compiled catalog is current."""
 
+import gettext
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = [path.parent.parent.parent.parent.name for path in ROOT.glob("*/locale/de/LC_MESSAGES/django.po")]
@@ -42,3 +44,18 @@ def test_the_compiled_german_catalog_matches_its_source(app, tmp_path):
     compiled = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check", "-o", str(compiled), str(po)], check=True)
     assert compiled.read_bytes() == po.with_suffix(".mo").read_bytes(), "run: python manage.py compilemessages"
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_the_pages_show_our_german_not_another_apps(app):
+    """Django's own catalogs must not win over ours ("Change" is a verb, "Ändern", in the admin's)."""
+    with open(ROOT / app / "locale/de/LC_MESSAGES/django.mo", "rb") as handle:
+        catalog = gettext.GNUTranslations(handle)._catalog
+    with translation.override("de"):
+        wrong = {
+            msgid: (ours, translation.gettext(msgid))
+            for msgid, ours in catalog.items()
+            # Skip the header, plural forms (keyed by tuples) and strings with a context.
+            if isinstance(msgid, str) and msgid and "\x04" not in msgid and translation.gettext(msgid) != ours
+        }
+    assert wrong == {}
