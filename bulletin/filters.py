@@ -1,13 +1,20 @@
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulletin.models import Flag, SupportText
+from changes.filters import YES_NO
 from changes.models import Change, Team
 
-# Choices, not BooleanFilter: that one reads "null" or "maybe" as "no filter" instead of refusing them.
-YES_NO = [("true", _("yes")), ("false", _("no"))]
+class FlagFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        due_after, due_before = cleaned.get("due_after"), cleaned.get("due_before")
+        if due_after and due_before and due_before < due_after:
+            self.add_error("due_before", _("The end date must be on or after the start date."))
+        return cleaned
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -31,10 +38,13 @@ class FlagFilter(django_filters.FilterSet):
     )
     due_after = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="gte", label=_("Due from"))
     due_before = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="lte", label=_("Due until"))
-    overdue = django_filters.ChoiceFilter(choices=YES_NO, method="filter_overdue", label=_("Overdue"))
+    overdue = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_overdue", label=_("Overdue"), empty_label=_("Any")
+    )
 
     class Meta:
         model = Flag
+        form = FlagFilterForm
         fields = ["status", "kind", "team", "change", "due_after", "due_before", "overdue"]
 
     def filter_overdue(self, queryset, name, value):

@@ -36,14 +36,18 @@ def flag_list(request):
     flag_filter = FlagFilter(data, queryset=queryset)
     without_status = data.copy()
     without_status["status"] = ""
-    counts = flag_counts(FlagFilter(without_status, queryset=flags_visible_to(request.user)).qs)
-    page = Paginator(flag_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    counted = FlagFilter(without_status, queryset=flags_visible_to(request.user))
+    # A filter that cannot be read shows its error and no rows: an unfiltered queue would look filtered.
+    valid = flag_filter.is_valid()
+    counts = flag_counts(counted.qs if valid else queryset.none())
+    page = Paginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
     query = data.copy()
     query.pop("page", None)
     return render(
         request,
         "bulletin/flag_list.html",
         {"filter": flag_filter, "page": page, "counts": counts, "query": query.urlencode()},
+        status=200 if valid else 400,
     )
 
 

@@ -36,7 +36,9 @@ def _visible_change_or_404(request, pk):
 def change_list(request):
     queryset = changes_visible_to(request.user).select_related("team").prefetch_related("fact_changes")
     change_filter = ChangeListFilter(request.GET, queryset=queryset)
-    page = Paginator(change_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A filter that cannot be read shows its error and no rows: an unfiltered list would look filtered.
+    rows = change_filter.qs if change_filter.is_valid() else queryset.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -49,6 +51,7 @@ def change_list(request):
             "can_file": can_file(request.user),
             "calendar_url": _calendar_url(request.user),
         },
+        status=200 if change_filter.is_valid() else 400,
     )
 
 

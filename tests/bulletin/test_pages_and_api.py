@@ -227,9 +227,21 @@ def test_queue_query_count_does_not_grow_with_flags(client, agent, flag, make_te
     assert len(response.context["page"].object_list) == 6
 
 
-def test_bad_filter_values_are_not_a_server_error(client, agent, flag):
+def test_bad_filter_values_are_shown_beside_their_field_with_no_rows(client, agent, flag):
     client.force_login(agent)
-    assert client.get(reverse("flags:list"), {"due_after": "soon", "change": "x"}).status_code == 200
+    response = client.get(reverse("flags:list"), {"due_after": "soon", "change": "x"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_due_after_error"' in html and 'id="id_change_error"' in html
+    assert flag.support_text.title not in html
+
+
+def test_a_due_range_ending_before_it_starts_is_an_error(client, agent, flag):
+    client.force_login(agent)
+    response = client.get(reverse("flags:list"), {"due_after": "2026-12-31", "due_before": "2026-01-01"})
+    assert response.status_code == 400 and 'id="id_due_before_error"' in response.content.decode()
+    answer = api(agent).get("/api/v1/flags/", {"due_after": "2026-12-31", "due_before": "2026-01-01"})
+    assert answer.status_code == 400 and "due_before" in answer.json()
     assert api(agent).get("/api/v1/flags/", {"overdue": "maybe", "change": "x"}).status_code == 400
 
 

@@ -52,10 +52,20 @@ def test_the_list_filters_by_team_status_category_and_this_week(client, staff, m
     assert titles(this_week="true") == {"Jetzt"}
 
 
-def test_a_bad_filter_value_is_a_form_error_not_a_crash(client, agent):
+def test_a_bad_filter_value_is_an_error_beside_its_field_not_an_unfiltered_list(client, agent, make_change, team):
+    make_change(team=team, status=Change.Status.PUBLISHED, title="Sichtbar")
     client.force_login(agent)
-    response = client.get(reverse("changes:list"), {"status": "nonsense", "page": "x"})
-    assert response.status_code == 200
+    response = client.get(reverse("changes:list"), {"status": "nonsense", "team": "nope", "page": "x"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_status_error"' in html and 'id="id_team_error"' in html and "Sichtbar" not in html
+
+
+def test_the_yes_no_filter_speaks_the_visitors_language(client, agent):
+    client.force_login(agent)
+    client.post(reverse("set_language"), {"language": "en", "next": "/changes/"})
+    html = client.get(reverse("changes:list")).content.decode()
+    assert ">yes<" in html and ">ja<" not in html
 
 
 def test_the_change_page_renders_markdown_sanitised(client, agent, make_change, team):
