@@ -142,7 +142,7 @@ def test_api_lists_and_shows_digests(client, agent, publish):
     digest_compile(week=WEEK)
     client.force_login(agent)
     listing = client.get("/api/v1/digests/").json()
-    assert [d["week"] for d in listing] == [WEEK]
+    assert [d["week"] for d in listing["results"]] == [WEEK] and listing["count"] == 1
     detail = client.get(f"/api/v1/digests/{WEEK}/").json()
     assert set(detail) == {"week", "revision", "compiled_at", "markdown", "html", "changes", "sections"}
     assert detail["changes"] == [change.pk] and detail["revision"] == 1
@@ -155,12 +155,19 @@ def test_api_unknown_week_is_404_and_anonymous_is_refused(client, agent):
     assert client.get("/api/v1/digests/nonsense/").status_code == 404
 
 
+def test_api_digests_are_for_team_members_and_staff(client, make_user, publish):
+    digest_compile(week=WEEK)
+    client.force_login(make_user("chatbot"))  # a machine account: no team
+    assert client.get("/api/v1/digests/").status_code == 403
+    assert client.get(f"/api/v1/digests/{WEEK}/").status_code == 403
+
+
 def test_api_list_query_count_does_not_grow(client, agent, django_assert_max_num_queries):
     for week in range(40, 49):
         digest_compile(week=f"2026-W{week}")
     client.force_login(agent)
     with django_assert_max_num_queries(6):
-        assert len(client.get("/api/v1/digests/").json()) == 9
+        assert len(client.get("/api/v1/digests/").json()["results"]) == 9
 
 
 def test_user_can_unsubscribe_on_the_web(client, agent):
