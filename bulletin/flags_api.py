@@ -35,7 +35,9 @@ class FlagApiFilter(NotEmptyMixin, FlagFilter):
 
 
 class SupportTextSerializer(serializers.ModelSerializer):
-    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    # A plain string: an empty URL is allowed, and URLField's schema made "" match two oneOf branches.
+    url = serializers.CharField(read_only=True)
     open_flags = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -85,6 +85,13 @@ class ChangeSerializer(serializers.ModelSerializer):
     late = serializers.BooleanField(source="is_late", read_only=True)
     notice_days = serializers.IntegerField(read_only=True)
 
+    # A channel or tag named twice is one channel or tag, as the web form's checkboxes and tag field make it.
+    def validate_channels(self, value):
+        return list(dict.fromkeys(value))
+
+    def validate_tags(self, value):
+        return list(dict.fromkeys(tag.strip() for tag in value))
+
     class Meta:
         model = Change
         fields = [

@@ -386,3 +386,12 @@ def test_the_schema_builds_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
 
+
+
+def test_a_channel_or_tag_sent_twice_is_stored_once(token_client, lead, team):
+    response = token_client(lead).post(
+        LIST, _payload(channels=["email", "email", "phone"], tags=["sofa", "sofa "]), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    change = Change.objects.get()
+    assert (change.channels, change.tags) == (["email", "phone"], ["sofa"])

@@ -263,3 +263,9 @@ def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch
         )
     assert response.status_code == 302
     assert queued == [[text.pk]]
+
+
+def test_api_support_text_without_owner_or_url_says_null_and_empty(agent, make_text):
+    make_text("Danke!")
+    item = api(agent).get("/api/v1/support-texts/").json()["results"][0]
+    assert (item["owner_team"], item["url"]) == (None, "")
