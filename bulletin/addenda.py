@@ -97,13 +97,14 @@ def addendum_markdown(*, digest: Digest, event: str, after: dict, fields: list[l
         Addendum.Event.UPDATED: _("was changed"),
         Addendum.Event.WITHDRAWN: _("was withdrawn"),
     }[event]
+    heading = _("Addendum to %(week)s") % {"week": digest.week}  # not inside the f-string: gettext must find it
     lines = [
-        f"**{_('Addendum to %(week)s') % {'week': digest.week}}:** "
-        f"[{md_escape(after['title'])}]({after['url']}) ({md_escape(after['team'])}) {verb}.",
+        f"**{heading}:** [{md_escape(after['title'])}]({after['url']}) ({md_escape(after['team'])}) {verb}.",
         "",
     ]
     for name, old, new in fields:
-        old_text, new_text = md_escape(_value(name, old)), md_escape(_value(name, new))
+        # One line per field: a blank line inside a value would end the list.
+        old_text, new_text = (" ".join(md_escape(_value(name, value)).split()) for value in (old, new))
         if old is None and event != Addendum.Event.UPDATED:
             lines.append(f"- **{FIELD_LABELS[name]}:** {new_text}")
         else:

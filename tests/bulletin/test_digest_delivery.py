@@ -232,3 +232,16 @@ def test_plain_text_email_has_no_markdown_escapes_or_tags(publish):
     digest_deliver(digest=digest_compile(week=WEEK).digest)
     text = Delivery.objects.get().payload["text"]
     assert "Sofa *sale* <50 %>" in text and "~~5_7 days~~ → 10_14 days" in text
+
+
+def test_an_addendum_keeps_a_multi_paragraph_field_in_its_list_item_and_speaks_german(
+    compiled_this_week, lead, settings
+):
+    settings.LANGUAGE_CODE = "de"  # addenda are written in the service's language
+    change = compiled_this_week
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=2), tick=False):
+        _edit(change, lead, customer_impact="Erster Absatz.\n\nZweiter Absatz.")
+    markdown = Addendum.objects.get().markdown
+    assert markdown.startswith(f"**Nachtrag zu {WEEK}:**")
+    item = next(line for line in markdown.splitlines() if "Erster Absatz." in line)
+    assert item.startswith("- **") and "Zweiter Absatz." in item
