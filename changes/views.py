@@ -174,7 +174,7 @@ def change_calendar(request):
     if key is not None:
         user = feed_user(key=key)
         if user is None:
-            return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type="text/plain")
+            return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type="text/plain; charset=utf-8")
     elif request.user.is_authenticated:
         user = request.user
     else:
@@ -184,9 +184,9 @@ def change_calendar(request):
     if request.GET.get("team"):
         team = Team.objects.filter(slug=request.GET["team"][:50]).first()
         if team is None:
-            return HttpResponseBadRequest(_("team: no team with this slug."), content_type="text/plain")
+            return HttpResponseBadRequest(_("team: no team with this slug."), content_type="text/plain; charset=utf-8")
     if category is not None and category not in Category.values:
-        return HttpResponseBadRequest(_("category: not a known category."), content_type="text/plain")
+        return HttpResponseBadRequest(_("category: not a known category."), content_type="text/plain; charset=utf-8")
 
     body = calendar_build(changes=calendar_changes(user=user, team=team, category=category))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

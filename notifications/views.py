@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,12 +12,16 @@ from notifications.subscriptions import subscription_email_set
 def email_subscription(request):
     """Where a user unsubscribes from (or back to) the e-mailed digest and addenda."""
     if request.method == "POST":
-        active = request.POST.get("action") == "subscribe"
-        subscription_email_set(user=request.user, active=active)
-        if active:
-            messages.success(request, _("You will get the digest by e-mail."))
-        else:
+        action = request.POST.get("action")
+        if action not in {"subscribe", "unsubscribe"}:
+            return HttpResponseBadRequest(_("Choose subscribe or unsubscribe."), content_type="text/plain; charset=utf-8")
+        subscription = subscription_email_set(user=request.user, active=action == "subscribe")
+        if action == "unsubscribe":
             messages.success(request, _("You will no longer get the digest by e-mail."))
+        elif subscription is None or not subscription.active:
+            messages.error(request, _("Your account has no e-mail address to send the digest to."))
+        else:
+            messages.success(request, _("You will get the digest by e-mail."))
         return redirect("notifications:email")
     subscriptions = Subscription.objects.filter(user=request.user).order_by("kind", "target")
     subscribed = subscriptions.filter(kind=Subscription.Kind.EMAIL, active=True).exists()

@@ -170,6 +170,17 @@ def test_api_list_query_count_does_not_grow(client, agent, django_assert_max_num
         assert len(client.get("/api/v1/digests/").json()["results"]) == 9
 
 
+def test_subscribing_without_an_email_address_says_so_instead_of_confirming(client, make_user):
+    user = make_user("carl")
+    user.email = ""
+    user.save()
+    client.force_login(user)
+    page = client.post("/notifications/email/", {"action": "subscribe"}, follow=True).content.decode()
+    assert "no e-mail address" in page and "You will get the digest" not in page
+    assert not Subscription.objects.filter(user=user).exists()
+    assert client.post("/notifications/email/", {"action": "maybe"}).status_code == 400
+
+
 def test_user_can_unsubscribe_on_the_web(client, agent):
     subscription = Subscription.objects.get(user=agent)
     client.force_login(agent)
