@@ -152,3 +152,18 @@ def test_form_errors_are_in_the_users_language(client, lead, team):
     html = response.content.decode()
     assert "Das Enddatum muss am oder nach dem Startdatum liegen." in html
     assert "Wählen Sie mindestens einen Kanal." in html
+
+
+def test_a_refusal_says_why_in_the_visitors_language(client, agent):
+    client.force_login(agent)
+    client.post(reverse("set_language"), {"language": "de", "next": "/changes/"})
+    response = client.get(reverse("changes:create"))
+    assert response.status_code == 403
+    assert "Nur Teamleitungen können Änderungen einreichen." in response.content.decode()
+
+
+def test_an_account_without_a_team_sees_no_flags_link(client, make_user, agent):
+    client.force_login(make_user("chatbot"))
+    assert reverse("flags:list") not in client.get(reverse("changes:list")).content.decode()
+    client.force_login(agent)
+    assert reverse("flags:list") in client.get(reverse("changes:list")).content.decode()
