@@ -228,8 +228,11 @@ def entry_markdown(entry: dict) -> str:
         ", ".join(str(channels.get(c, c)) for c in entry["channels"]),
         str(severities.get(entry["severity"], entry["severity"])),
     ]
-    if entry["late"]:
-        meta.append("**" + ngettext("late: %(days)s day's notice", "late: %(days)s days' notice", entry["notice_days"]) % {"days": entry["notice_days"]} + "**")
+    if entry["late"] and entry["notice_days"] < 0:
+        meta.append("**" + _("late: announced after it took effect") + "**")
+    elif entry["late"]:
+        days = entry["notice_days"]
+        meta.append("**" + ngettext("late: %(days)s day's notice", "late: %(days)s days' notice", days) % {"days": days} + "**")
     lines = [f"#### [{md_escape(entry['title'])}]({entry['url']})", "", " · ".join(meta), ""]
     if entry["customer_impact"].strip():
         lines += [f"**{_('What the customer will feel')}:**", "", entry["customer_impact"].strip(), ""]

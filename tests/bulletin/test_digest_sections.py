@@ -84,6 +84,15 @@ def test_entry_shows_facts_late_marker_and_team(publish, settings):
     assert "Einkauf" in digest.markdown and "late" in digest.markdown
 
 
+def test_a_change_announced_after_it_took_effect_says_so_not_minus_days(publish, settings, client, agent):
+    change = publish("Retro", starts=0)
+    Change.objects.filter(pk=change.pk).update(published_at=timezone.make_aware(datetime.datetime(2026, 11, 25, 9)))
+    digest = digest_compile(week=WEEK).digest
+    assert "late: announced after it took effect" in digest.markdown and "-2 days" not in digest.markdown
+    client.force_login(agent)
+    assert "Announced after it took effect" in client.get(change.get_absolute_url()).content.decode()
+
+
 def test_header_counts_every_section(publish):
     publish("A", starts=0)
     publish("B", starts=8)
