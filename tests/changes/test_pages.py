@@ -167,3 +167,10 @@ def test_an_account_without_a_team_sees_no_flags_link(client, make_user, agent):
     assert reverse("flags:list") not in client.get(reverse("changes:list")).content.decode()
     client.force_login(agent)
     assert reverse("flags:list") in client.get(reverse("changes:list")).content.decode()
+
+
+def test_switching_language_on_a_page_reached_by_a_failed_post_returns_to_the_form(client, lead, team):
+    client.force_login(lead)
+    form_url = reverse("changes:create")
+    page = client.post(form_url, {"title": ""}, HTTP_REFERER=f"http://testserver{form_url}").content.decode()
+    assert f'name="next" type="hidden" value="http://testserver{form_url}"' in page
