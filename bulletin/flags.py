@@ -9,7 +9,8 @@ Status rules:
   regressed); found and dismissed by Bulletin itself → open again (the change
   became active again); a person's dismissal stands, even once their account is deleted.
 - open and no longer found while text and phrase are active → resolved: a re-scan
-  of the text verified that the old wording is gone.
+  of the text verified that the old wording is gone; unless the change's old
+  wording itself was edited since (its fact change keeps its id) → dismissed.
 - open while its change is withdrawn or ended, its fact change removed or its text
   deactivated → dismissed with that reason and no person.
 """
@@ -89,6 +90,11 @@ def _inactive_reason(change: Change | None, *, day: datetime.date) -> str:
         if change.effective_until is not None and change.effective_until < day:
             return _("Change ended.")
         return _("Fact change removed from the change.")
+
+
+def _wording_edited_reason() -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("The change's old wording was edited; this text does not say the new one.")
 
 
 def _text_inactive_reason() -> str:
@@ -208,6 +214,9 @@ def _sync(
         for (text_id, fact_id), flag_id in gone:
             if not text_is_active(text_id):
                 dismiss[_text_inactive_reason()].append(flag_id)
+            elif fact_id in phrases and normalise(existing[(text_id, fact_id)][4]) != phrases[fact_id].normalised:
+                # The text was not fixed: the change now looks for another wording, which this text lacks.
+                dismiss[_wording_edited_reason()].append(flag_id)
             elif fact_id in phrases:
                 resolve_ids.append(flag_id)
             else:

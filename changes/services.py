@@ -59,22 +59,32 @@ def _facts_of(change: Change) -> list[tuple[str, str]]:
 
 
 def _replace_facts(*, change: Change, facts: list[tuple[str, str]], user) -> None:
-    """Make the change's fact changes equal `facts`, keeping rows whose old wording stays."""
+    """Make the change's fact changes equal `facts`.
+
+    A row whose old wording stays is kept. An old wording that was edited (a typo,
+    a dash, the case) keeps its row too: the edited wordings take over the rows whose
+    wordings are gone, in order, so whatever refers to the fact change (flags and
+    their dismissals, API clients) carries on. Rows left over are deleted.
+    """
     existing = {fact.old_text: fact for fact in change.fact_changes.all()}
     wanted = {old for old, _new in facts}
-    for old_text, fact in existing.items():
-        if old_text not in wanted:
-            fact._history_user = user
-            fact.delete()
+    freed = [fact for old_text, fact in existing.items() if old_text not in wanted]
+    freed.sort(key=lambda fact: (fact.position, fact.pk))
     for position, (old_text, new_text) in enumerate(facts):
         fact = existing.get(old_text)
-        if fact is None:
+        if fact is None and freed:
+            fact = freed.pop(0)
+            fact.old_text = old_text
+        elif fact is None:
             fact = FactChange(change=change, old_text=old_text, new_text=new_text, position=position)
         elif fact.new_text == new_text and fact.position == position:
             continue
         fact.new_text, fact.position = new_text, position
         fact._history_user = user
         fact.save()
+    for fact in freed:
+        fact._history_user = user
+        fact.delete()
     change._prefetched_objects_cache = {}
 
 

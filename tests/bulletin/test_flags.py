@@ -154,6 +154,40 @@ def test_editing_a_fact_after_publishing_rescans_accordingly(delivery_change, ma
     assert statuses == {"5–7 Werktage": "dismissed", "ab 50 €": "open"}
 
 
+def test_a_cosmetic_edit_of_the_old_wording_keeps_the_flags_and_a_persons_dismissal(
+    delivery_change, make_text, lead, agent
+):
+    from changes.services import change_update
+
+    make_text("Lieferung: 5–7 Werktage.")
+    make_text("Lieferung für B2B: 5-7 Werktage.")
+    flags_scan_change(change_id=delivery_change.pk)
+    b2b = Flag.objects.get(support_text__body__contains="B2B")
+    flag_dismiss(flag=b2b, user=agent, reason="Nur B2B")
+    Change.objects.filter(pk=delivery_change.pk).update(team=lead.memberships.get().team)
+    change_update(change=delivery_change, user=lead, data={}, facts=[("5-7 werktage", "10–14 Werktage")])
+    flags_scan_change(change_id=delivery_change.pk)
+    flags = {flag.support_text.body: (flag.status, flag.old_text) for flag in Flag.objects.all()}
+    assert flags == {
+        "Lieferung: 5–7 Werktage.": ("open", "5-7 werktage"),
+        "Lieferung für B2B: 5-7 Werktage.": ("dismissed", "5–7 Werktage"),
+    }
+
+
+def test_a_flag_whose_wording_the_change_no_longer_asks_for_is_dismissed_not_resolved(
+    delivery_change, make_text, lead
+):
+    from changes.services import change_update
+
+    make_text("Lieferung: 5–7 Werktage.")
+    flags_scan_change(change_id=delivery_change.pk)
+    Change.objects.filter(pk=delivery_change.pk).update(team=lead.memberships.get().team)
+    change_update(change=delivery_change, user=lead, data={}, facts=[("6–8 Werktage", "10–14 Werktage")])
+    flags_scan_change(change_id=delivery_change.pk)
+    flag = Flag.objects.get()
+    assert flag.status == "dismissed" and "old wording was edited" in flag.dismiss_reason
+
+
 def test_deactivated_text_has_its_flags_dismissed(delivery_change, make_text):
     text = make_text("Lieferung: 5–7 Werktage.")
     flags_scan_change(change_id=delivery_change.pk)
