@@ -364,6 +364,13 @@ def _spans_in_original(body: str, phrase: str, mapped, normalised: str | None) -
     return [(starts[s], ends[e - 1]) for s, e in phrase_find_all(normalised, phrase)]
 
 
+def _in_case_of(said: str, replacement: str) -> str:
+    """The replacement with a capital first letter where the text had one (a sentence start stays one)."""
+    if replacement[:1].islower() and said[:1].isupper():
+        return replacement[0].upper() + replacement[1:]
+    return replacement
+
+
 def spot_locate(
     *, body: str, phrase: str, new_text: str, mapped=None, normalised: str | None = None
 ) -> Spot | None:
@@ -398,7 +405,7 @@ def spot_locate(
         pieces, position = [], 0
         for start, end in original:
             pieces.append(body[position:start])
-            pieces.append(replacement)
+            pieces.append(_in_case_of(_visible(body[start:end], is_html), replacement))
             if is_html:
                 # Keep the tags the old wording spanned, so the markup stays balanced.
                 pieces.extend(re.findall(r"<[^>]*>", body[start:end]))

@@ -229,3 +229,9 @@ def test_spot_after_a_letter_that_lowers_to_two_characters():
     spot = spot_locate(body=body, phrase=normalise("5–7 Werktage"), new_text="10–14 Werktage")
     assert body[spot.start : spot.end] == "5-7 Werktage"
     assert spot.proposed_text == "İstanbul: Lieferung in 10–14 Werktagen."
+
+
+def test_the_proposal_keeps_a_capital_at_the_start_of_a_sentence():
+    body = "Ab 50 € versandkostenfrei. Sonst gilt: ab 50 € versandkostenfrei."
+    spot = spot_locate(body=body, phrase=normalise("ab 50 € versandkostenfrei"), new_text="ab 79 € versandkostenfrei")
+    assert spot.proposed_text == "Ab 79 € versandkostenfrei. Sonst gilt: ab 79 € versandkostenfrei."
