@@ -92,11 +92,18 @@ def _withdrawn(window: WeekWindow) -> list[Change]:
     return list(window.withdrawn)
 
 
+# The digest is read, not worked through: past this many texts it points to the queue instead
+# (a first import can flag thousands, which made every agent's e-mail megabytes long).
+TEXTS_TO_UPDATE_SHOWN = 50
+
+
 def _texts_to_update(window: WeekWindow) -> list[dict]:
-    """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest)."""
-    entries = []
+    """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest); at most
+    TEXTS_TO_UPDATE_SHOWN, then one entry linking to the queue with the rest."""
+    entries, total = [], 0
     for group in flags_for_digest(changes=[change.pk for change in window.published]):
-        for flag in group.flags:
+        total += len(group.flags)
+        for flag in group.flags[: max(0, TEXTS_TO_UPDATE_SHOWN - len(entries))]:
             detail = [group.team.name if group.team else "—", f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
             if flag.overdue:
                 detail.insert(0, _("overdue"))
@@ -108,6 +115,17 @@ def _texts_to_update(window: WeekWindow) -> list[dict]:
                     "overdue": flag.overdue,
                 }
             )
+    if total > len(entries):
+        more = total - len(entries)
+        entries.append(
+            {
+                "title": ngettext("%(count)s more text to update", "%(count)s more texts to update", more)
+                % {"count": more},
+                "url": settings.SITE_URL + reverse("flags:list") + "?status=open",
+                "detail": _("in the flags queue"),
+                "overdue": False,
+            }
+        )
     return entries
 
 

@@ -43,3 +43,18 @@ def test_digest_page_shows_texts_to_update(client, agent, publish, make_text):
     client.force_login(agent)
     html = client.get(f"/digest/{WEEK}/").content.decode()
     assert "Texts to update" in html and "Makro Lieferzeit" in html
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_digest_shows_the_first_texts_to_update_and_points_to_the_queue_for_the_rest(
+    publish, make_text, monkeypatch
+):
+    monkeypatch.setattr("bulletin.digest.TEXTS_TO_UPDATE_SHOWN", 2)
+    change = publish("Lieferzeit länger", starts=1, facts=[("5–7 Werktage", "10–14 Werktage")])
+    for number in range(5):
+        make_text(f"Text {number}: 5–7 Werktage.", title=f"Makro {number}")
+    flags_scan_change(change_id=change.pk)
+
+    entries = _texts(digest_compile(week=WEEK).digest)
+    assert len(entries) == 3
+    assert entries[-1]["title"] == "3 more texts to update" and entries[-1]["url"].endswith("/flags/?status=open")
