@@ -125,6 +125,17 @@ class ChangeQuerySet(models.QuerySet):
         )
 
 
+def _markdown_field(verbose_name, help_text) -> models.TextField:
+    # TextField's max_length only reaches forms; the validator makes full_clean (services, API) hold it too.
+    return models.TextField(
+        verbose_name,
+        blank=True,
+        max_length=MARKDOWN_MAX_LENGTH,
+        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
+        help_text=help_text,
+    )
+
+
 class Change(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -134,20 +145,8 @@ class Change(models.Model):
     title = models.CharField(_("title"), max_length=200)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="changes", verbose_name=_("team"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    customer_impact = models.TextField(
-        _("what the customer will feel"),
-        blank=True,
-        max_length=MARKDOWN_MAX_LENGTH,
-        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
-        help_text=_("Markdown. Required for publishing."),
-    )
-    support_guidance = models.TextField(
-        _("what support should say"),
-        blank=True,
-        max_length=MARKDOWN_MAX_LENGTH,
-        validators=[MaxLengthValidator(MARKDOWN_MAX_LENGTH)],
-        help_text=_("Markdown."),
-    )
+    customer_impact = _markdown_field(_("what the customer will feel"), _("Markdown. Required for publishing."))
+    support_guidance = _markdown_field(_("what support should say"), _("Markdown."))
     # Sanitised renderings, kept in step with the Markdown on every save.
     customer_impact_html = models.TextField(editable=False, blank=True)
     support_guidance_html = models.TextField(editable=False, blank=True)
