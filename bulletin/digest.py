@@ -104,7 +104,8 @@ def _texts_to_update(window: WeekWindow) -> list[dict]:
     for group in flags_for_digest(changes=[change.pk for change in window.published]):
         total += len(group.flags)
         for flag in group.flags[: max(0, TEXTS_TO_UPDATE_SHOWN - len(entries))]:
-            detail = [group.team.name if group.team else "—", f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
+            team = group.team.name if group.team else "—"
+            detail = [team, f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
             if flag.overdue:
                 detail.insert(0, _("overdue"))
             entries.append(
@@ -250,7 +251,8 @@ def entry_markdown(entry: dict) -> str:
         meta.append("**" + _("late: announced after it took effect") + "**")
     elif entry["late"]:
         days = entry["notice_days"]
-        meta.append("**" + ngettext("late: %(days)s day's notice", "late: %(days)s days' notice", days) % {"days": days} + "**")
+        notice = ngettext("late: %(days)s day's notice", "late: %(days)s days' notice", days) % {"days": days}
+        meta.append(f"**{notice}**")
     lines = [f"#### [{md_escape(entry['title'])}]({entry['url']})", "", " · ".join(meta), ""]
     if entry["customer_impact"].strip():
         lines += [f"**{_('What the customer will feel')}:**", "", entry["customer_impact"].strip(), ""]

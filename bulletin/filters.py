@@ -8,6 +8,7 @@ from bulletin.models import Flag, SupportText
 from changes.filters import YES_NO
 from changes.models import Change, Team
 
+
 class FlagFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()

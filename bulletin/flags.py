@@ -162,7 +162,8 @@ def _sync(
     text_ids = list(text_ids)
     for start in range(0, len(text_ids), CHUNK):
         rows = SupportText.objects.filter(pk__in=text_ids[start : start + CHUNK])
-        texts.update((pk, (body, normalised)) for pk, body, normalised in rows.values_list("pk", "body", "body_normalised"))
+        rows = rows.values_list("pk", "body", "body_normalised")
+        texts.update((pk, (body, normalised)) for pk, body, normalised in rows)
 
     def spot(pair):
         text_id, fact_id = pair
@@ -205,7 +206,9 @@ def _sync(
         )
 
     # Open flags the scan did not find: verified gone, or no longer asked for.
-    gone = [(pair, current[0]) for pair, current in existing.items() if current[1] == Flag.Status.OPEN and pair not in found]
+    gone = [
+        (pair, current[0]) for pair, current in existing.items() if current[1] == Flag.Status.OPEN and pair not in found
+    ]
     resolve_ids, dismiss = [], defaultdict(list)
     if gone:
         flag_change = _chunked_values(Flag.objects, [flag_id for _pair, flag_id in gone], "change_id")

@@ -152,7 +152,9 @@ class FlagResolutionSerializer(serializers.Serializer):
     dismissed_by = serializers.CharField(
         allow_null=True, help_text="Username; null when Bulletin dismissed it or the account is gone."
     )
-    dismissed_by_bulletin = serializers.BooleanField(help_text="Bulletin dismissed it: the change was withdrawn or ended.")
+    dismissed_by_bulletin = serializers.BooleanField(
+        help_text="Bulletin dismissed it: the change was withdrawn or ended."
+    )
     dismiss_reason = serializers.CharField()
 
 

@@ -160,7 +160,9 @@ def _is_number_end(text: str, end: int, phrase: str) -> bool:
 
 
 # PostgreSQL's COPY text format: one row per line, columns split by tabs, these characters escaped.
-_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"})
+_COPY_ESCAPE = str.maketrans(
+    {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+)
 _COPY_UNESCAPE_RE = re.compile(rb"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
 _COPY_LETTERS = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 
@@ -376,7 +378,8 @@ def spot_locate(
 ) -> Spot | None:
     """Locate the normalised `phrase` in `body`; None if it is not there.
 
-    `mapped` may pass a cached `normalise_mapped(body)`, `normalised` the stored `normalise(body)`. The proposed text replaces
+    `mapped` may pass a cached `normalise_mapped(body)`, `normalised` the stored `normalise(body)`. The proposed
+    text replaces
     every occurrence; an empty `new_text` gives an empty proposal (nothing to suggest).
     """
     original = _spans_in_original(body, phrase, mapped, normalised)

@@ -400,7 +400,8 @@ def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
     reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
     missing = [name for name in REQUIRED_COLUMNS if name not in reader.fieldnames]
     if missing:
-        raise ValidationError({"file": _("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}})
+        message = _("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
+        raise ValidationError({"file": message})
     line = reader.line_num + 1
     while True:
         try:

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from changes.models import Category, Change, Team
 from changes.selectors import week_bounds
 
-
 # Choices, not BooleanFilter: that one reads "null" or "maybe" as "no filter" instead of refusing them,
 # and its widget fixes the labels in whatever language is active at import.
 YES_NO = [("true", _("yes")), ("false", _("no"))]

@@ -23,6 +23,8 @@ from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
 from changes.selectors import change_history
 
 PAGE_SIZE = 20
+# Error texts are translated; without the charset a browser shows umlauts as mojibake.
+PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
 def _visible_change_or_404(request, pk):
@@ -153,7 +155,7 @@ def markdown_preview(request):
     text = request.POST.get("text", "")
     if len(text) > MARKDOWN_MAX_LENGTH:
         message = _("At most %(max)s characters.") % {"max": MARKDOWN_MAX_LENGTH}
-        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(message, content_type=PLAIN_TEXT)
     return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
 
 
@@ -174,7 +176,7 @@ def change_calendar(request):
     if key is not None:
         user = feed_user(key=key)
         if user is None:
-            return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type="text/plain; charset=utf-8")
+            return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type=PLAIN_TEXT)
     elif request.user.is_authenticated:
         user = request.user
     else:
@@ -184,9 +186,9 @@ def change_calendar(request):
     if request.GET.get("team"):
         team = Team.objects.filter(slug=request.GET["team"][:50]).first()
         if team is None:
-            return HttpResponseBadRequest(_("team: no team with this slug."), content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(_("team: no team with this slug."), content_type=PLAIN_TEXT)
     if category is not None and category not in Category.values:
-        return HttpResponseBadRequest(_("category: not a known category."), content_type="text/plain; charset=utf-8")
+        return HttpResponseBadRequest(_("category: not a known category."), content_type=PLAIN_TEXT)
 
     body = calendar_build(changes=calendar_changes(user=user, team=team, category=category))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -14,7 +14,8 @@ def email_subscription(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action not in {"subscribe", "unsubscribe"}:
-            return HttpResponseBadRequest(_("Choose subscribe or unsubscribe."), content_type="text/plain; charset=utf-8")
+            message = _("Choose subscribe or unsubscribe.")
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         subscription = subscription_email_set(user=request.user, active=action == "subscribe")
         if action == "unsubscribe":
             messages.success(request, _("You will no longer get the digest by e-mail."))
