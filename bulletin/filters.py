@@ -9,6 +9,9 @@ from changes.filters import YES_NO
 from changes.models import Change, Team
 
 
+ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class FlagFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
@@ -37,8 +40,13 @@ class FlagFilter(django_filters.FilterSet):
         label=_("Change"),
         empty_label=_("All changes"),
     )
-    due_after = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="gte", label=_("Due from"))
-    due_before = django_filters.DateFilter(field_name="change__effective_from", lookup_expr="lte", label=_("Due until"))
+    # A date picker sends ISO dates whatever the language, so a queue link works for every agent.
+    due_after = django_filters.DateFilter(
+        field_name="change__effective_from", lookup_expr="gte", label=_("Due from"), widget=ISO_DATE
+    )
+    due_before = django_filters.DateFilter(
+        field_name="change__effective_from", lookup_expr="lte", label=_("Due until"), widget=ISO_DATE
+    )
     overdue = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_overdue", label=_("Overdue"), empty_label=_("Any")
     )

@@ -24,7 +24,6 @@ class ChangeListFilter(django_filters.FilterSet):
         fields = ["team", "status", "category"]
 
     def filter_this_week(self, queryset, name, value):
-        if value != "true":
-            return queryset
         monday, sunday = week_bounds()
-        return queryset.active_between(monday, sunday)
+        active = queryset.active_between(monday, sunday).values("pk")
+        return queryset.filter(pk__in=active) if value == "true" else queryset.exclude(pk__in=active)

@@ -50,6 +50,7 @@ def test_the_list_filters_by_team_status_category_and_this_week(client, staff, m
     assert titles(status="draft") == {"Entwurf"}
     assert titles(category="pricing") == {"Jetzt"}
     assert titles(this_week="true") == {"Jetzt"}
+    assert titles(this_week="false") == {"Später", "Entwurf"}
 
 
 def test_a_bad_filter_value_is_an_error_beside_its_field_not_an_unfiltered_list(client, agent, make_change, team):
