@@ -91,6 +91,8 @@ def test_a_resolved_flag_shows_the_fixed_text_without_a_stale_spot_or_proposal(c
     html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
     assert "Neu: Lieferung in 10–14 Werktagen." in html
     assert "<mark>" not in html and "Copy proposed text" not in html
+    queue = client.get(reverse("flags:list"), {"status": "resolved"}).content.decode()
+    assert "No longer says it." in queue and "5–7 Werktagen" not in queue
 
 
 def test_an_open_flag_whose_text_changed_waits_for_the_scan_before_proposing(client, agent, flag):
