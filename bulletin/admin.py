@@ -25,7 +25,14 @@ class FlagAdmin(admin.ModelAdmin):
     list_filter = ["status", "support_text__kind", "change__team"]
     search_fields = ["support_text__title", "old_text", "change__title"]
     raw_id_fields = ["support_text", "change", "fact_change", "dismissed_by"]
-    readonly_fields = ["created_at", "updated_at", "resolved_at", "dismissed_at"]
+
+    # Read only: a flag is resolved by a re-scan that no longer finds the wording, dismissed with a reason on
+    # its page; an edit here would skip both.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Digest)

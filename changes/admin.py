@@ -26,28 +26,54 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "team"]
 
 
+def _is_draft(change) -> bool:
+    return change is None or change.status == Change.Status.DRAFT
+
+
 class FactChangeInline(admin.TabularInline):
     model = FactChange
     extra = 0
     fields = ["old_text", "new_text", "position"]
 
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(Change)
 class ChangeAdmin(SimpleHistoryAdmin):
+    """Drafts can be tidied here; publishing, withdrawing and editing what support already sees go through the
+    change's own page, which counts the revision, tells subscribers and webhooks and re-scans the support texts."""
+
     list_display = ["title", "team", "category", "severity", "status", "effective_from", "effective_until", "revision"]
     list_filter = ["status", "category", "severity", "team"]
     search_fields = ["title", "customer_impact", "support_guidance"]
     date_hierarchy = "effective_from"
-    readonly_fields = ["revision", "published_at", "withdrawn_at", "created_at", "updated_at"]
+    readonly_fields = ["status", "revision", "published_at", "withdrawn_at", "created_at", "updated_at"]
     autocomplete_fields = ["created_by"]
     inlines = [FactChangeInline]
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
 
 
 @admin.register(FactChange)
 class FactChangeAdmin(SimpleHistoryAdmin):
+    """Read only: fact changes are edited with their change."""
+
     list_display = ["old_text", "new_text", "change"]
     search_fields = ["old_text", "new_text", "change__title"]
-    autocomplete_fields = ["change"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FeedToken)

@@ -31,3 +31,32 @@ def test_every_model_has_an_admin_page_that_opens(admin_client, model):
     assert admin_client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
     # Some models (delivery logs) are read-only in the admin: their add page is refused, not broken.
     assert admin_client.get(reverse("admin:%s_%s_add" % info)).status_code in {200, 403}
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_publish_or_edit_what_support_already_sees(admin_client, make_change, team):
+    draft = make_change(team=team, title="Entwurf")
+    published = make_change(team=team, status="published", title="Live", facts=[("5–7 Werktage", "10–14 Werktage")])
+    draft_page = admin_client.get(reverse("admin:changes_change_change", args=[draft.pk])).content.decode()
+    assert 'name="title"' in draft_page and 'name="status"' not in draft_page
+    response = admin_client.post(
+        reverse("admin:changes_change_change", args=[published.pk]), {"title": "Umbenannt", "status": "draft"}
+    )
+    assert response.status_code == 403
+    published.refresh_from_db()
+    assert (published.title, published.status) == ("Live", "published")
+
+
+@pytest.mark.django_db
+def test_the_admin_cannot_resolve_a_flag_by_hand(admin_client, make_change, team):
+    from bulletin.flags import flags_scan_change
+    from bulletin.models import Flag, SupportText
+
+    change = make_change(team=team, status="published", facts=[("5–7 Werktage", "10–14 Werktage")])
+    SupportText.objects.create(kind="macro", title="M", body="5–7 Werktage", source="z", external_id="1")
+    flags_scan_change(change_id=change.pk)
+    flag = Flag.objects.get()
+    response = admin_client.post(reverse("admin:bulletin_flag_change", args=[flag.pk]), {"status": "resolved"})
+    assert response.status_code == 403
+    flag.refresh_from_db()
+    assert flag.status == "open"
