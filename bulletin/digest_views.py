@@ -1,3 +1,6 @@
+import functools
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from bulletin.digest import digest_compile, sections_for_display
 from bulletin.models import Digest, DigestRead
-from bulletin.permissions import can_see_digest_reads
+from bulletin.permissions import can_see_digest_reads, can_view_flags
 from bulletin.selectors import digest_agent_reads
 from bulletin.weeks import week_label, week_monday
 from changes.feeds import feed_token_for
@@ -45,30 +48,43 @@ def _show(request, week: str):
     return render(request, "bulletin/digest_detail.html", context)
 
 
-@login_required
+def digest_reader_required(view):
+    """Signed in and on a team (or staff): the digest lists flagged support texts, which are theirs to see."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not can_view_flags(request.user):
+            raise PermissionDenied(_("The digest is for team members and staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@digest_reader_required
 def digest_current(request):
     return _show(request, _current_week())
 
 
-@login_required
+@digest_reader_required
 def digest_week(request, week):
     return _show(request, week)
 
 
-@login_required
+@digest_reader_required
 def digest_archive(request):
     digests = list(Digest.objects.only("week", "monday", "revision", "compiled_at", "sections"))
     read = set(DigestRead.objects.filter(user=request.user).values_list("digest_id", flat=True))
     rows = [
         {"digest": d, "counts": {s["key"]: s["count"] for s in d.sections}, "read": d.pk in read} for d in digests
     ]
-    feed_url = request.build_absolute_uri(reverse("bulletin:digest-feed")) + "?" + urlencode(
-        {"token": feed_token_for(user=request.user).key}
-    )
+    # SITE_URL, as for the calendar link: the address people reach the service by, not this request's host.
+    token = urlencode({"token": feed_token_for(user=request.user).key})
+    feed_url = f"{settings.SITE_URL}{reverse('bulletin:digest-feed')}?{token}"
     return render(request, "bulletin/digest_archive.html", {"rows": rows, "feed_url": feed_url})
 
 
-@login_required
+@digest_reader_required
 @require_POST
 def digest_mark_read(request, week):
     digest = get_object_or_404(Digest, week=week)

@@ -6,6 +6,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
 from bulletin.models import Digest
+from bulletin.permissions import can_view_flags
 from changes.feeds import feed_user
 
 
@@ -15,17 +16,18 @@ class DigestFeed(Feed):
     feed_type = Atom1Feed
     title = _("Bulletin digests")
     subtitle = _("What changes this week that the customer will feel.")
+    author_name = "Bulletin"  # Atom requires an author on the feed or on every entry
 
     def get_object(self, request, *args, **kwargs):
         user = feed_user(key=request.GET.get("token", ""))
         if user is None and request.user.is_authenticated:
             user = request.user
-        if user is None:
+        if user is None or not can_view_flags(user):
             raise PermissionDenied
         return user
 
     def link(self, obj):
-        return reverse("bulletin:digest")
+        return settings.SITE_URL + reverse("bulletin:digest")
 
     def items(self, obj):
         return Digest.objects.order_by("-monday")[:20]

@@ -235,3 +235,24 @@ def test_webhook_gets_the_digest_summary_and_change_ids(publish):
     assert payload["event"] == "digest.compiled"
     assert payload["body"]["changes"] == [change.pk] and payload["body"]["counts"]["starting"] == 1
     assert payload["body"]["api_url"].endswith("/api/v1/digests/2026-W48/")
+
+
+def test_the_digest_pages_and_feed_are_for_team_members_and_staff(client, make_user, publish):
+    digest_compile(week=WEEK)
+    bot = make_user("chatbot")  # no team
+    client.force_login(bot)
+    for url in (f"/digest/{WEEK}/", "/digest/archive/", "/digest/"):
+        assert client.get(url).status_code == 403, url
+    from changes.feeds import feed_token_for
+
+    client.logout()
+    assert client.get("/digest/feed/", {"token": feed_token_for(user=bot).key}).status_code == 403
+
+
+def test_the_feed_names_an_author_and_links_by_site_url(client, agent, settings):
+    settings.SITE_URL = "https://bulletin.example.com"
+    from changes.feeds import feed_token_for
+
+    feed = client.get("/digest/feed/", {"token": feed_token_for(user=agent).key}).content.decode()
+    assert "<author><name>Bulletin</name></author>" in feed
+    assert '<link href="https://bulletin.example.com/digest/"' in feed
