@@ -1,6 +1,7 @@
 """Managing a user's own subscriptions (the web page and the default e-mail subscription)."""
 
 from django.db import transaction
+from django.db.models import Q
 
 from notifications.models import Subscription
 
@@ -35,4 +36,15 @@ def subscriptions_for_topic(topic: str) -> list[Subscription]:
     Filtered in Python: JSONField `contains` is not available on SQLite, the
     database a newcomer starts with.
     """
-    return [s for s in Subscription.objects.filter(active=True).order_by("pk") if topic in (s.topics or [])]
+    # A deactivated account hears nothing; subscriptions without an account (a team list, a webhook) still do.
+    active = Subscription.objects.filter(active=True).filter(Q(user__isnull=True) | Q(user__is_active=True))
+    return [s for s in active.order_by("pk") if topic in (s.topics or [])]
+
+
+def subscriptions_follow_email(*, user) -> int:
+    """Point the user's e-mail subscriptions at their current address; returns how many moved."""
+    if not user.email:
+        return 0
+    return Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).exclude(target=user.email).update(
+        target=user.email
+    )
