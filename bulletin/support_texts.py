@@ -27,6 +27,8 @@ from changes.models import Team
 COLUMNS = ("external_id", "kind", "title", "body", "url", "language", "tags")
 # Compared to tell an updated row from an unchanged one; owner_team only when the row names it.
 COMPARED = ("kind", "title", "body", "url", "language", "tags", "active")
+# A row may leave these out: a new text gets the default, a stored one keeps what it has (like owner_team).
+OPTIONAL_DEFAULTS = {"url": "", "language": "", "tags": [], "active": True}
 BATCH_SIZE = 1000
 MAX_TAGS = 50
 _url_valid = URLValidator(schemes=["http", "https"])
@@ -136,21 +138,26 @@ def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None
         "kind": _text(row, "kind", required=True, max_length=None, errors=errors).lower(),
         "title": _text(row, "title", required=True, max_length=300, errors=errors),
         "body": _text(row, "body", required=True, max_length=None, errors=errors),
-        "url": _text(row, "url", required=False, max_length=500, errors=errors),
-        "language": _text(row, "language", required=False, max_length=10, errors=errors).lower(),
     }
+    # Optional columns a row does not name are left out here and keep their stored value (see _write_batch).
+    if "url" in row:
+        values["url"] = _text(row, "url", required=False, max_length=500, errors=errors)
+    if "language" in row:
+        values["language"] = _text(row, "language", required=False, max_length=10, errors=errors).lower()
     if "kind" not in errors and values["kind"] not in SupportText.Kind.values:
         errors["kind"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(SupportText.Kind.values)}
-    if values["url"] and "url" not in errors:
+    if values.get("url") and "url" not in errors:
         try:
             _url_valid(values["url"])
         except ValidationError:
             errors["url"] = _("Enter a valid http(s) URL.")
-    try:
-        values["tags"] = _tags(row.get("tags"))
-    except ValueError as error:
-        errors["tags"] = str(error)
-    values["active"] = _active(row.get("active", True), errors)
+    if "tags" in row:
+        try:
+            values["tags"] = _tags(row["tags"])
+        except ValueError as error:
+            errors["tags"] = str(error)
+    if "active" in row:
+        values["active"] = _active(row["active"], errors)
     team_slug = row.get("owner_team")
     if team_slug not in (None, ""):
         if not isinstance(team_slug, str) or team_slug.strip() not in teams:
@@ -252,6 +259,10 @@ def _write_batch(batch: list[tuple[int, dict]], *, source: str, result: ImportRe
     to_write = []
     for _line, values in batch:
         current = existing.get(values["external_id"])
+        for name, default in OPTIONAL_DEFAULTS.items():
+            if name not in values:
+                fresh = list(default) if isinstance(default, list) else default
+                values[name] = current[name] if current is not None else fresh
         if current is not None:
             compared = COMPARED + (("owner_team_id",) if "owner_team_id" in values else ())
             if all(current[name] == values[name] for name in compared):

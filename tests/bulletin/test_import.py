@@ -156,3 +156,21 @@ def test_a_json_array_file_imports_every_item(tmp_path, capsys):
     path.write_text(json.dumps(items, indent=2), encoding="utf-8")
     call_command("import_support_texts", str(path), "--source", "x")
     assert "3 created, 0 updated, 0 unchanged, 0 rejected." in capsys.readouterr().out
+
+
+def test_a_reimport_without_the_optional_columns_keeps_what_the_text_had(tmp_path, capsys):
+    full = tmp_path / "full.csv"
+    full.write_text(
+        "external_id,kind,title,body,url,language,tags,active\n"
+        "m1,macro,Lieferzeit,5–7 Werktage,https://help.example.com/m1,de,lieferung,false\n",
+        encoding="utf-8",
+    )
+    call_command("import_support_texts", str(full), "--source", "zendesk")
+    short = tmp_path / "short.csv"
+    short.write_text("external_id,kind,title,body\nm1,macro,Lieferzeit,10–14 Werktage\n", encoding="utf-8")
+    call_command("import_support_texts", str(short), "--source", "zendesk")
+    assert "0 created, 1 updated" in capsys.readouterr().out
+    text = SupportText.objects.get()
+    assert (text.body, text.url, text.language, text.tags, text.active) == (
+        "10–14 Werktage", "https://help.example.com/m1", "de", ["lieferung"], False
+    )
