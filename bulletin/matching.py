@@ -60,6 +60,23 @@ def looks_like_html(text: str) -> bool:
     return _HTML_HINT_RE.search(text) is not None
 
 
+def display_text(body: str) -> str:
+    """What a reader of the help centre sees of a body: an HTML body as plain text with its line breaks
+    (scripts, styles and comments dropped, entities decoded); a plain body as it is."""
+    if not looks_like_html(body):
+        return body
+
+    def token(match: re.Match) -> str:
+        if match.group("skip"):
+            return ""
+        if match.group("tag"):
+            return "\n" if match.group("name").lower() in _BLOCK_TAGS else ""
+        return html.unescape(match.group("entity"))
+
+    text = re.sub(r"[ \t]+\n", "\n", _TOKEN_RE.sub(token, body))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 def _token_text(match: re.Match) -> str:
     if match.group("skip"):
         return ""

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from bulletin.matching import display_text
 from bulletin.models import DigestRead, Flag, SupportText
 from changes.models import Membership
 from changes.permissions import changes_visible_to
@@ -49,18 +50,25 @@ def flag_spot_is_current(flag: Flag) -> bool:
     return flag.status != Flag.Status.RESOLVED and flag.support_text.updated_at <= flag.updated_at
 
 
+# Private-use characters mark the spot in the raw body; they survive turning HTML into text
+# (spots start and end between tags and entities, never inside one).
+_SPOT_START, _SPOT_END = "\ue000", "\ue001"
+
+
 def flag_body_highlighted(flag: Flag) -> SafeString:
-    """The text's body, escaped, with the matched spot wrapped in <mark>."""
+    """The text as a reader sees it (HTML as its visible text), escaped, with the matched spot in <mark>."""
     body = flag.support_text.body
     start, end = flag.match_start, flag.match_end
     if not (0 <= start < end <= len(body)):
-        return escape(body)
-    return format_html("{}<mark>{}</mark>{}", body[:start], body[start:end], body[end:])
+        return escape(display_text(body))
+    marked = display_text(body[:start] + _SPOT_START + body[start:end] + _SPOT_END + body[end:])
+    return mark_safe(escape(marked).replace(_SPOT_START, "<mark>").replace(_SPOT_END, "</mark>"))
 
 
 def flag_proposal_diff(flag: Flag) -> SafeString:
-    """The proposed text as an inline word diff against the current body (escaped, <del>/<ins>)."""
-    old, new = flag.support_text.body, flag.proposed_text
+    """The proposed text as an inline word diff against the current body, both as a reader sees them
+    (escaped, <del>/<ins>)."""
+    old, new = display_text(flag.support_text.body), display_text(flag.proposed_text)
     if not new:
         return mark_safe("")
     old_words, new_words = _words(old), _words(new)
