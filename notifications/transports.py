@@ -68,12 +68,18 @@ def send_email(delivery) -> None:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 
 
+MALFORMED_ADDRESS = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+
+
 def _post(url: str, body: bytes, headers: dict) -> int:
     refused = private_address_of(url)
     if refused:
         raise PermanentFailure(f"refused: {url} resolves to the non-public address {refused}")
     try:
         response = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
+    except MALFORMED_ADDRESS as error:
+        # No retry makes a malformed address work; say so at once instead of after eight attempts.
+        raise PermanentFailure(f"{type(error).__name__}: {error}") from error
     except requests.RequestException as error:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
     code = response.status_code

@@ -162,3 +162,11 @@ def test_a_webhook_resolving_to_a_private_address_is_refused_without_a_request(w
     delivery.refresh_from_db()
     assert delivery.status == "failed" and "non-public address 127.0.0.1" in delivery.last_error
     assert http_receiver.requests == []
+
+
+@pytest.mark.parametrize("target", ["not a url at all", "htp://typo.example/hook"])
+def test_a_malformed_address_fails_at_once_instead_of_retrying(target):
+    webhook = Subscription.objects.create(kind="webhook", target=target, secret="s3cret", topics=["t"])
+    delivery = outbox_enqueue(subscription=webhook, key="k1", payload=_webhook_payload())
+    assert _send_now(delivery) == "failed"
+    assert Delivery.objects.get().attempts == 1
