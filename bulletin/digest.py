@@ -99,35 +99,42 @@ TEXTS_TO_UPDATE_SHOWN = 50
 
 def _texts_to_update(window: WeekWindow) -> list[dict]:
     """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest); at most
-    TEXTS_TO_UPDATE_SHOWN, then one entry linking to the queue with the rest."""
+    TEXTS_TO_UPDATE_SHOWN, then one entry linking to the queue with the rest.
+
+    The entries keep their parts, not a finished line, so a page shows them in its reader's language.
+    """
     entries, total = [], 0
     for group in flags_for_digest(changes=[change.pk for change in window.published]):
         total += len(group.flags)
         for flag in group.flags[: max(0, TEXTS_TO_UPDATE_SHOWN - len(entries))]:
-            team = group.team.name if group.team else "—"
-            detail = [team, f"„{flag.old_text}“ → „{flag.new_text}“", flag.change.title]
-            if flag.overdue:
-                detail.insert(0, _("overdue"))
             entries.append(
                 {
                     "title": flag.support_text.title,
                     "url": settings.SITE_URL + flag.get_absolute_url(),
-                    "detail": " · ".join(detail),
                     "overdue": flag.overdue,
+                    "team": group.team.name if group.team else "—",
+                    "old_text": flag.old_text,
+                    "new_text": flag.new_text,
+                    "change": flag.change.title,
                 }
             )
     if total > len(entries):
-        more = total - len(entries)
-        entries.append(
-            {
-                "title": ngettext("%(count)s more text to update", "%(count)s more texts to update", more)
-                % {"count": more},
-                "url": settings.SITE_URL + reverse("flags:list") + "?status=open",
-                "detail": _("in the flags queue"),
-                "overdue": False,
-            }
-        )
-    return entries
+        queue = settings.SITE_URL + reverse("flags:list") + "?status=open"
+        entries.append({"url": queue, "overdue": False, "more": total - len(entries)})
+    return [text_entry_worded(entry) for entry in entries]
+
+
+def text_entry_worded(entry: dict) -> dict:
+    """A "Texts to update" entry with its title and detail line in the active language."""
+    if "more" in entry:
+        count = entry["more"]
+        title = ngettext("%(count)s more text to update", "%(count)s more texts to update", count) % {"count": count}
+        return {**entry, "title": title, "detail": _("in the flags queue")}
+    if "old_text" not in entry:  # compiled before the parts were kept: its line stays as it was written
+        return entry
+    wording = _("“%(old)s” → “%(new)s”") % {"old": entry["old_text"], "new": entry["new_text"]}
+    detail = [_("overdue")] if entry["overdue"] else []
+    return {**entry, "detail": " · ".join([*detail, entry["team"], wording, entry["change"]])}
 
 
 SECTION_BUILDERS: list[SectionBuilder] = [
@@ -349,6 +356,8 @@ def sections_for_display(sections: list[dict]) -> list[dict]:
             ]
         elif not section.get("entries"):
             continue
+        else:
+            shown["entries"] = [text_entry_worded(entry) for entry in section["entries"]]
         result.append(shown)
     return result
 

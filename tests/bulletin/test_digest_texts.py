@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from bulletin.digest import digest_compile
 from bulletin.flags import flag_dismiss, flags_scan_change
@@ -30,7 +31,7 @@ def test_digest_lists_texts_to_update_overdue_first_with_owner_team(publish, mak
     entries = _texts(digest_compile(week=WEEK).digest)
     assert [entry["title"] for entry in entries] == ["Makro Lieferzeit", "FAQ Rückgabe"]
     assert entries[0]["overdue"] and not entries[1]["overdue"]
-    assert "Logistik" in entries[0]["detail"] and "„5–7 Werktage“ → „10–14 Werktage“" in entries[0]["detail"]
+    assert "Logistik" in entries[0]["detail"] and "“5–7 Werktage” → “10–14 Werktage”" in entries[0]["detail"]
     assert entries[0]["url"].endswith(f"/flags/{running.flags.get(status='open').pk}/")
 
 
@@ -58,3 +59,18 @@ def test_a_digest_shows_the_first_texts_to_update_and_points_to_the_queue_for_th
     entries = _texts(digest_compile(week=WEEK).digest)
     assert len(entries) == 3
     assert entries[-1]["title"] == "3 more texts to update" and entries[-1]["url"].endswith("/flags/?status=open")
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_the_texts_to_update_read_in_the_language_of_the_page_not_of_the_compile(
+    client, agent, publish, make_text, settings
+):
+    change = publish("Lieferzeit länger", starts=-1, facts=[("5–7 Werktage", "10–14 Werktage")])
+    make_text("Wir liefern in 5-7 Werktagen.", title="Makro Lieferzeit")
+    flags_scan_change(change_id=change.pk)
+    with translation.override("de"):
+        digest_compile(week=WEEK)  # as Monday's run does, in the service's language
+    client.force_login(agent)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/digest/"})
+    page = client.get(f"/digest/{WEEK}/").content.decode()
+    assert "overdue · " in page and "überfällig" not in page
