@@ -72,9 +72,12 @@ def change_history(change: Change) -> list[HistoryEntry]:
         previous = record
 
     fact_records = FactChange.history.filter(change_id=change.pk).select_related("history_user")
+    wording_before: dict[int, str] = {}  # by fact change id: an edit shows what it replaced
     for record in fact_records.order_by("history_date", "history_id"):
         wording = f"{record.old_text} → {record.new_text}"
         kind = {"+": "fact_added", "-": "fact_removed", "~": "fact_changed"}[record.history_type]
-        entries.append(HistoryEntry(record.history_date, record.history_user, kind, [("", "", wording)]))
+        before = wording_before.get(record.id, "")
+        entries.append(HistoryEntry(record.history_date, record.history_user, kind, [("", before, wording)]))
+        wording_before[record.id] = wording
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries

@@ -175,3 +175,18 @@ def test_switching_language_on_a_page_reached_by_a_failed_post_returns_to_the_fo
     form_url = reverse("changes:create")
     page = client.post(form_url, {"title": ""}, HTTP_REFERER=f"http://testserver{form_url}").content.decode()
     assert f'name="next" type="hidden" value="http://testserver{form_url}"' in page
+
+
+def test_the_history_shows_what_an_edited_fact_said_before(client, lead, team):
+    from changes import services
+
+    change = services.change_create(
+        user=lead,
+        data={"title": "Lieferzeit", "team": team, "category": "delivery_time", "customer_impact": "Länger.",
+              "effective_from": timezone.localdate() + datetime.timedelta(days=3), "channels": ["email"]},
+        facts=[("5–7 Werktage", "10–14 Werktage")],
+    )
+    services.change_update(change=change, user=lead, data={}, facts=[("5-7 Werktage", "10–14 Werktage")])
+    client.force_login(lead)
+    html = client.get(change.get_absolute_url()).content.decode()
+    assert "<del>5–7 Werktage → 10–14 Werktage</del> → <ins>5-7 Werktage → 10–14 Werktage</ins>" in html
