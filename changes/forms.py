@@ -75,7 +75,7 @@ class FactChangeForm(forms.Form):
         new_text = (cleaned.get("new_text") or "").strip()
         if self.cleaned_data.get("DELETE") or not (old_text or new_text):
             return cleaned
-        if not old_text:
+        if not old_text and "old_text" not in self.errors:  # too long is reason enough; it was given
             self.add_error("old_text", _("Say which wording is no longer true."))
         elif old_text == new_text:
             self.add_error("new_text", _("The new wording must differ from the old one."))

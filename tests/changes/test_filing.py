@@ -60,3 +60,10 @@ def test_a_date_centuries_away_or_a_novel_of_markdown_is_an_error_beside_its_fie
     assert response.status_code == 200
     assert 'id="id_effective_from_error"' in html and 'id="id_customer_impact_error"' in html
     assert not Change.objects.exists()
+
+
+def test_an_old_wording_that_is_too_long_gets_one_error_saying_so(client, lead, team):
+    client.force_login(lead)
+    response = client.post(reverse("changes:create"), _form_data(team, **{"facts-0-old_text": "x" * 201}))
+    errors = response.context["facts"].forms[0].errors["old_text"]
+    assert len(errors) == 1 and "200" in errors[0]

@@ -16,11 +16,14 @@
     if (inputs.length) inputs[0].focus();
   });
 
+  function markRemoved(checkbox) {
+    checkbox.closest(".fact-row").classList.toggle("removed", checkbox.checked);
+  }
   rows.addEventListener("change", function (event) {
-    if (event.target.name && event.target.name.endsWith("-DELETE")) {
-      event.target.closest(".fact-row").classList.toggle("removed", event.target.checked);
-    }
+    if (event.target.name && event.target.name.endsWith("-DELETE")) markRemoved(event.target);
   });
+  // After a failed submit the ticks come back from the server; show those rows as removed too.
+  rows.querySelectorAll("input[name$='-DELETE']").forEach(markRemoved);
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
