@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bulletin.digest import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
-from bulletin.digest_delivery import digest_url, slack_escape, subscription_wants_entry
+from bulletin.digest_delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
 from bulletin.models import Addendum, Digest
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
@@ -187,12 +187,14 @@ def _payloads(addendum: Addendum) -> dict:
     after = addendum.diff["after"]
     with translation.override(settings.LANGUAGE_CODE):
         link_text = _("Read it on the web")
+        footer = email_footer()
         subject = _("Bulletin %(week)s addendum: %(title)s") % {"week": addendum.digest.week, "title": after["title"]}
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
-            "text": f"{markdown_as_text(addendum.markdown)}\n{link_text}: {url}\n",
-            "html": f'{addendum.html}\n<p><a href="{url}">{link_text}</a></p>',
+            "text": f"{markdown_as_text(addendum.markdown)}\n{link_text}: {url}\n{footer['text']}",
+            "html": f'{addendum.html}\n<p><a href="{url}">{link_text}</a></p>{footer["html"]}',
+            "headers": footer["headers"],
         },
         Subscription.Kind.SLACK: {"text": f"{slack_escape(markdown_as_text(addendum.markdown))}\n<{url}|{link_text}>"},
         Subscription.Kind.WEBHOOK: {

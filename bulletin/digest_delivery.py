@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from bulletin.digest import (
@@ -72,6 +73,18 @@ def agent_subscriptions_ensure() -> int:
     return len(created)
 
 
+def email_footer() -> dict:
+    """How to stop these e-mails, in the active language: a line for the text part, one for the HTML part,
+    and the List-Unsubscribe header mail clients offer as a button."""
+    unsubscribe = settings.SITE_URL + reverse("notifications:email")
+    label = _("Stop these e-mails")
+    return {
+        "text": f"\n{label}: {unsubscribe}\n",
+        "html": format_html('<p class="unsubscribe"><a href="{}">{}</a></p>', unsubscribe, label),
+        "headers": {"List-Unsubscribe": f"<{unsubscribe}>"},
+    }
+
+
 def digest_url(digest: Digest) -> str:
     return settings.SITE_URL + digest.get_absolute_url()
 
@@ -99,13 +112,13 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
         slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
         slack_lines += [f"• {slack_escape(e['title'])} ({slack_escape(e['team'])})" for e in starting[:5]]
         slack_lines.append(f"<{url}|{link_text}>")
-        unsubscribe = settings.SITE_URL + reverse("notifications:email")
+        footer = email_footer()
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
-            "text": f"{markdown_as_text(markdown)}\n{link_text}: {url}\n",
-            "html": html,
-            "headers": {"List-Unsubscribe": f"<{unsubscribe}>"},
+            "text": f"{markdown_as_text(markdown)}\n{link_text}: {url}\n{footer['text']}",
+            "html": html + footer["html"],
+            "headers": footer["headers"],
         },
         Subscription.Kind.SLACK: {"text": "\n".join(slack_lines)},
         Subscription.Kind.WEBHOOK: {

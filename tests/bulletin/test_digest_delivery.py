@@ -10,7 +10,7 @@ from django.utils import timezone
 from bulletin.addenda import addendum_deliver
 from bulletin.digest import digest_compile
 from bulletin.digest_delivery import digest_deliver
-from bulletin.models import Addendum
+from bulletin.models import Addendum, Digest
 from changes import services
 from changes.models import Membership
 from notifications.models import Delivery, Subscription
@@ -245,3 +245,17 @@ def test_an_addendum_keeps_a_multi_paragraph_field_in_its_list_item_and_speaks_g
     assert markdown.startswith(f"**Nachtrag zu {WEEK}:**")
     item = next(line for line in markdown.splitlines() if "Erster Absatz." in line)
     assert item.startswith("- **") and "Zweiter Absatz." in item
+
+
+def test_every_digest_and_addendum_mail_says_how_to_stop_them(publish, compiled_this_week, lead):
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["digest", "addendum"])
+    digest_deliver(digest=Digest.objects.get(week=WEEK))
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=2), tick=False):
+        _edit(compiled_this_week, lead, title="Garden furniture later")
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=3), tick=False):
+        addendum_deliver(addendum_id=Addendum.objects.get().pk)
+    payloads = [delivery.payload for delivery in Delivery.objects.order_by("pk")]
+    assert len(payloads) == 2
+    for payload in payloads:
+        assert "/notifications/email/" in payload["text"] and "/notifications/email/" in payload["html"]
+        assert payload["headers"]["List-Unsubscribe"].endswith("/notifications/email/>")
