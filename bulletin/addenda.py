@@ -90,26 +90,42 @@ def _value(name: str, value) -> str:
     return str(value)
 
 
-def addendum_markdown(*, digest: Digest, event: str, after: dict, fields: list[list]) -> str:
-    """The addendum as Markdown in the active language; values are escaped, never rendered as Markdown."""
+def _addendum_parts(*, digest: Digest, event: str, fields: list[list], escape) -> tuple[str, str, list]:
+    """(heading, verb, [(label, old or None, new)]) in the active language, values escaped with `escape`;
+    one line per field: a blank line inside a value would end a list."""
     verb = {
         Addendum.Event.PUBLISHED: _("was published"),
         Addendum.Event.UPDATED: _("was changed"),
         Addendum.Event.WITHDRAWN: _("was withdrawn"),
     }[event]
-    heading = _("Addendum to %(week)s") % {"week": digest.week}  # not inside the f-string: gettext must find it
+    heading = _("Addendum to %(week)s") % {"week": digest.week}  # not inside an f-string: gettext must find it
+    rows = []
+    for name, old, new in fields:
+        old_text, new_text = (" ".join(escape(_value(name, value)).split()) for value in (old, new))
+        shown_old = None if old is None and event != Addendum.Event.UPDATED else old_text
+        rows.append((FIELD_LABELS[name], shown_old, new_text))
+    return heading, verb, rows
+
+
+def addendum_markdown(*, digest: Digest, event: str, after: dict, fields: list[list]) -> str:
+    """The addendum as Markdown in the active language; values are escaped, never rendered as Markdown."""
+    heading, verb, rows = _addendum_parts(digest=digest, event=event, fields=fields, escape=md_escape)
     lines = [
         f"**{heading}:** [{md_escape(after['title'])}]({after['url']}) ({md_escape(after['team'])}) {verb}.",
         "",
     ]
-    for name, old, new in fields:
-        # One line per field: a blank line inside a value would end the list.
-        old_text, new_text = (" ".join(md_escape(_value(name, value)).split()) for value in (old, new))
-        if old is None and event != Addendum.Event.UPDATED:
-            lines.append(f"- **{FIELD_LABELS[name]}:** {new_text}")
-        else:
-            lines.append(f"- **{FIELD_LABELS[name]}:** <del>{old_text}</del> → {new_text}")
+    for label, old, new in rows:
+        lines.append(f"- **{label}:** {new}" if old is None else f"- **{label}:** <del>{old}</del> → {new}")
     return "\n".join(lines) + "\n"
+
+
+def addendum_slack(*, digest: Digest, event: str, after: dict, fields: list[list]) -> str:
+    """The addendum in Slack's own markup (*bold*, ~struck~, <url|link>), which knows no Markdown."""
+    heading, verb, rows = _addendum_parts(digest=digest, event=event, fields=fields, escape=slack_escape)
+    lines = [f"*{heading}:* <{after['url']}|{slack_escape(after['title'])}> ({slack_escape(after['team'])}) {verb}."]
+    for label, old, new in rows:
+        lines.append(f"• *{label}:* {new}" if old is None else f"• *{label}:* ~{old}~ → {new}")
+    return "\n".join(lines)
 
 
 def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Addendum | None:
@@ -189,6 +205,9 @@ def _payloads(addendum: Addendum) -> dict:
         link_text = _("Read it on the web")
         footer = email_footer()
         subject = _("Bulletin %(week)s addendum: %(title)s") % {"week": addendum.digest.week, "title": after["title"]}
+        slack = addendum_slack(
+            digest=addendum.digest, event=addendum.event, after=after, fields=addendum.diff["fields"]
+        )
     return {
         Subscription.Kind.EMAIL: {
             "subject": subject,
@@ -196,7 +215,7 @@ def _payloads(addendum: Addendum) -> dict:
             "html": f'{addendum.html}\n<p><a href="{url}">{link_text}</a></p>{footer["html"]}',
             "headers": footer["headers"],
         },
-        Subscription.Kind.SLACK: {"text": f"{slack_escape(markdown_as_text(addendum.markdown))}\n<{url}|{link_text}>"},
+        Subscription.Kind.SLACK: {"text": f"{slack}\n<{url}|{link_text}>"},
         Subscription.Kind.WEBHOOK: {
             "event": "digest.addendum",
             "body": {

@@ -259,3 +259,15 @@ def test_every_digest_and_addendum_mail_says_how_to_stop_them(publish, compiled_
     for payload in payloads:
         assert "/notifications/email/" in payload["text"] and "/notifications/email/" in payload["html"]
         assert payload["headers"]["List-Unsubscribe"].endswith("/notifications/email/>")
+
+
+def test_an_addendum_on_slack_is_in_slack_markup_not_markdown(compiled_this_week, lead):
+    Subscription.objects.create(kind="slack", target="https://hooks.slack.example/x", topics=["addendum"])
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=2), tick=False):
+        _edit(compiled_this_week, lead, title="Garden <furniture> later")
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=3), tick=False):
+        addendum_deliver(addendum_id=Addendum.objects.get().pk)
+    text = Delivery.objects.get().payload["text"]
+    assert text.startswith(f"*Addendum to {WEEK}:* <http")
+    assert "~Garden furniture~ → Garden &lt;furniture&gt; later" in text
+    assert "**" not in text and "](" not in text
