@@ -58,3 +58,22 @@ def test_lead_files_corrects_and_publishes_a_change(browser_page, make_user, mak
     ]
     page.goto(f"{page.base_url}/changes/")
     assert page.locator("table.changes").get_by_text("Neuer Lieferant für Gartenmöbel").is_visible()
+
+
+def test_leaving_a_form_with_typed_input_asks_first(browser_page, make_user, make_team):
+    page = browser_page
+    make_user("anna", team=make_team("einkauf", "Einkauf"), role=Membership.Role.LEAD, password="pw-anna")
+    log_in(page, "anna", "pw-anna")
+    page.goto(f"{page.base_url}/changes/new/")
+    asked = []
+
+    def dismiss(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", dismiss)
+    page.fill("#id_title", "Halb ausgefüllt")
+    page.select_option("#language", "de")  # the language switch submits at once
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.input_value("#id_title") == "Halb ausgefüllt"

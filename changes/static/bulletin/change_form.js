@@ -25,6 +25,19 @@
   // After a failed submit the ticks come back from the server; show those rows as removed too.
   rows.querySelectorAll("input[name$='-DELETE']").forEach(markRemoved);
 
+  // Leaving the page (a link, the language switch) would drop what was typed: the browser asks first.
+  var form = rows.closest("form");
+  // A page shown again after a failed save holds typed input that is not stored yet.
+  var edited = form.querySelector(".has-error, .form-errors") !== null;
+  form.addEventListener("input", function () { edited = true; });
+  form.addEventListener("submit", function () { edited = false; });
+  window.addEventListener("beforeunload", function (event) {
+    if (edited) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
