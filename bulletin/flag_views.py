@@ -52,15 +52,14 @@ def flag_list(request):
 
 
 def _flag_page(request, flag, form):
-    spot_current = flag_spot_is_current(flag)
     return render(
         request,
         "bulletin/flag_detail.html",
         {
             "flag": flag,
-            "spot_current": spot_current,
-            "body": flag_body_highlighted(flag) if spot_current else flag.support_text.body,
-            "diff": flag_proposal_diff(flag) if spot_current and flag.status == flag.Status.OPEN else "",
+            "spot_current": flag_spot_is_current(flag),
+            "body": flag_body_highlighted(flag),
+            "diff": flag_proposal_diff(flag),
             "form": form,
             "can_dismiss": can_dismiss_flags(request.user) and flag.status == flag.Status.OPEN,
         },

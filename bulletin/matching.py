@@ -65,23 +65,18 @@ def display_text(body: str) -> str:
     (scripts, styles and comments dropped, entities decoded); a plain body as it is."""
     if not looks_like_html(body):
         return body
-
-    def token(match: re.Match) -> str:
-        if match.group("skip"):
-            return ""
-        if match.group("tag"):
-            return "\n" if match.group("name").lower() in _BLOCK_TAGS else ""
-        return html.unescape(match.group("entity"))
-
-    text = re.sub(r"[ \t]+\n", "\n", _TOKEN_RE.sub(token, body))
+    text = _TOKEN_RE.sub(lambda match: _token_text(match, block_break="\n"), body)
+    text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _token_text(match: re.Match) -> str:
+def _token_text(match: re.Match, *, block_break: str = " ") -> str:
+    """What a comment, script, tag or character reference shows: nothing, `block_break` for a tag that
+    separates words, or the character."""
     if match.group("skip"):
         return ""
     if match.group("tag"):
-        return " " if match.group("name").lower() in _BLOCK_TAGS else ""
+        return block_break if match.group("name").lower() in _BLOCK_TAGS else ""
     return html.unescape(match.group("entity"))
 
 

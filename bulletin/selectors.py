@@ -56,10 +56,11 @@ _SPOT_START, _SPOT_END = "\ue000", "\ue001"
 
 
 def flag_body_highlighted(flag: Flag) -> SafeString:
-    """The text as a reader sees it (HTML as its visible text), escaped, with the matched spot in <mark>."""
+    """The text as a reader sees it (HTML as its visible text), escaped, with the matched spot in <mark>
+    while the spot belongs to the text as it is now."""
     body = flag.support_text.body
     start, end = flag.match_start, flag.match_end
-    if not (0 <= start < end <= len(body)):
+    if not (flag_spot_is_current(flag) and 0 <= start < end <= len(body)):
         return escape(display_text(body))
     marked = display_text(body[:start] + _SPOT_START + body[start:end] + _SPOT_END + body[end:])
     return mark_safe(escape(marked).replace(_SPOT_START, "<mark>").replace(_SPOT_END, "</mark>"))
@@ -67,10 +68,10 @@ def flag_body_highlighted(flag: Flag) -> SafeString:
 
 def flag_proposal_diff(flag: Flag) -> SafeString:
     """The proposed text as an inline word diff against the current body, both as a reader sees them
-    (escaped, <del>/<ins>)."""
-    old, new = display_text(flag.support_text.body), display_text(flag.proposed_text)
-    if not new:
+    (escaped, <del>/<ins>); empty unless the flag is open and its proposal made for the text as it is now."""
+    if flag.status != Flag.Status.OPEN or not flag_spot_is_current(flag) or not flag.proposed_text:
         return mark_safe("")
+    old, new = display_text(flag.support_text.body), display_text(flag.proposed_text)
     old_words, new_words = _words(old), _words(new)
     parts = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():

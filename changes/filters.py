@@ -25,5 +25,5 @@ class ChangeListFilter(django_filters.FilterSet):
 
     def filter_this_week(self, queryset, name, value):
         monday, sunday = week_bounds()
-        active = queryset.active_between(monday, sunday).values("pk")
-        return queryset.filter(pk__in=active) if value == "true" else queryset.exclude(pk__in=active)
+        active = queryset.active_between(monday, sunday)
+        return active if value == "true" else queryset.exclude(pk__in=active.values("pk"))

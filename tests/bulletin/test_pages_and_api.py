@@ -104,6 +104,7 @@ def test_an_open_flag_whose_text_changed_waits_for_the_scan_before_proposing(cli
     client.force_login(agent)
     html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
     assert "<mark>" not in html and "Copy proposed text" not in html and "after the next scan" in html
+    assert "Jetzt: Lieferung in 5–7 Werktagen, bald schneller." in html and "&lt;p&gt;" not in html
 
 
 def test_lead_may_read_but_not_dismiss(client, lead, flag):
