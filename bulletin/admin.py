@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from bulletin.models import Addendum, Digest, DigestRead, Flag, SupportText
-from bulletin.receivers import flags_scan_texts_enqueue
+from bulletin.texts.flags import flags_scan_texts_enqueue
 
 
 @admin.register(SupportText)

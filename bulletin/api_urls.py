@@ -3,9 +3,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from bulletin import flags_api
-from bulletin.digest_api import DigestViewSet
-from bulletin.webhooks_api import WebhookViewSet
+from bulletin.digest.api import DigestViewSet
+from bulletin.texts import api as texts_api
+from bulletin.webhooks.api import WebhookViewSet
 
 router = SimpleRouter()
 router.register("digests", DigestViewSet, basename="digest")
@@ -13,9 +13,9 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 
 # Ids are matched as any segment and checked in the view, so a malformed one is the API's JSON 404.
 urlpatterns = router.urls + [
-    path("support-texts/", flags_api.SupportTextList.as_view(), name="api-support-text-list"),
-    path("support-texts/bulk/", flags_api.SupportTextBulk.as_view(), name="api-support-text-bulk"),
-    path("support-texts/<str:pk>/", flags_api.SupportTextDetail.as_view(), name="api-support-text-detail"),
-    path("flags/", flags_api.FlagList.as_view(), name="api-flag-list"),
-    path("flags/<str:pk>/dismiss/", flags_api.FlagDismiss.as_view(), name="api-flag-dismiss"),
+    path("support-texts/", texts_api.SupportTextList.as_view(), name="api-support-text-list"),
+    path("support-texts/bulk/", texts_api.SupportTextBulk.as_view(), name="api-support-text-bulk"),
+    path("support-texts/<str:pk>/", texts_api.SupportTextDetail.as_view(), name="api-support-text-detail"),
+    path("flags/", texts_api.FlagList.as_view(), name="api-flag-list"),
+    path("flags/<str:pk>/dismiss/", texts_api.FlagDismiss.as_view(), name="api-flag-dismiss"),
 ]

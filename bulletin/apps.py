@@ -7,9 +7,12 @@ class BulletinConfig(AppConfig):
     verbose_name = _("Bulletin")
 
     def ready(self):
-        from bulletin.panels import flags_panel_register
-        from bulletin.receivers import digest_receivers_connect, flags_receivers_connect
-        from bulletin.webhooks import webhooks_receivers_connect
+        # Imported here, not at the top: these modules import models, which Django loads only after
+        # every app's config (the app registry's rule, not an import circle).
+        from bulletin.digest.receivers import digest_receivers_connect
+        from bulletin.texts.panels import flags_panel_register
+        from bulletin.texts.receivers import flags_receivers_connect
+        from bulletin.webhooks.events import webhooks_receivers_connect
 
         flags_receivers_connect()
         flags_panel_register()

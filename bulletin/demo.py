@@ -7,11 +7,12 @@ Idempotent: people, teams and changes are looked up by their natural keys
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from bulletin.flags import flags_rescan_all
-from bulletin.support_texts import support_texts_import
+from bulletin.texts.flags import flags_rescan_all
+from bulletin.texts.importing import support_texts_import
 from changes import services as change_services
 from changes.members import member_add
 from changes.models import Change
@@ -241,8 +242,6 @@ class DemoResult:
 @transaction.atomic
 def demo_seed() -> DemoResult:
     """Create the demo teams, people and changes that are missing. Idempotent."""
-    from django.contrib.auth import get_user_model
-
     team_names = dict(TEAMS)
     created_people = 0
     for username, team_slug, role, full_name in PEOPLE:

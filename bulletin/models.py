@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from bulletin.matching import normalise
+from bulletin.texts.normalising import normalise
 from changes.models import Change
 
 

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from config.celery import enqueue_on_commit
 from notifications.models import Delivery, DeliveryAttempt, Subscription
 from notifications.transports import TRANSPORTS, PermanentFailure, TemporaryFailure
 
@@ -30,12 +31,8 @@ STALE_CLAIM = datetime.timedelta(minutes=10)
 
 
 def _queue(delivery_id: int, countdown: float | None = None) -> None:
-    from notifications.tasks import outbox_deliver
-
-    try:
-        outbox_deliver.apply_async((delivery_id,), countdown=countdown)
-    except Exception:  # the broker is down; the row is safe and the sweep will queue it
-        logger.warning("Could not queue delivery %s; the outbox sweep will retry", delivery_id, exc_info=True)
+    # With the broker down the row is safe: the outbox sweep queues it.
+    enqueue_on_commit("notifications.tasks.outbox_deliver", delivery_id, countdown=countdown)
 
 
 def outbox_enqueue(*, subscription: Subscription, key: str, payload: dict) -> Delivery | None:
@@ -49,7 +46,7 @@ def outbox_enqueue(*, subscription: Subscription, key: str, payload: dict) -> De
     )
     if not created:
         return None
-    transaction.on_commit(lambda: _queue(delivery.pk), robust=True)
+    _queue(delivery.pk)
     return delivery
 
 
@@ -81,7 +78,8 @@ def outbox_enqueue_many(*, key: str, messages: list[tuple[Subscription, dict]]) 
         # A concurrent fan-out recorded some of these first: go one by one, skipping those.
         created = (outbox_enqueue(subscription=s, key=key, payload=p) for s, p in messages if s.pk not in existing)
         return [delivery.pk for delivery in created if delivery is not None]
-    transaction.on_commit(lambda: [_queue(delivery_id) for delivery_id in ids], robust=True)
+    for delivery_id in ids:
+        _queue(delivery_id)
     return ids
 
 
@@ -140,7 +138,7 @@ def outbox_send(*, delivery_id: int) -> str | None:
         attempt.save()
         delivery.save(update_fields=["status", "next_attempt_at", "delivered_at", "last_error"])
     if countdown is not None and countdown <= LONGEST_COUNTDOWN:
-        transaction.on_commit(lambda: _queue(delivery_id, countdown=countdown), robust=True)
+        _queue(delivery_id, countdown=countdown)
     return delivery.status
 
 

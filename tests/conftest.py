@@ -101,9 +101,36 @@ def celery_worker(transactional_db):
 
     from config.celery import app
 
+    # What `celery worker` does on start-up: import every tasks module (autodiscovery).
+    app.loader.import_default_modules()
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
         yield app
+
+
+class FakeBroker:
+    """Stands in for the broker at the one place tasks are sent (config.celery.enqueue_on_commit)."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, tuple]] = []
+        self.down = False
+
+    def send_task(self, name, args=(), countdown=None, **options):
+        if self.down:
+            raise ConnectionError("broker down")
+        self.sent.append((name, tuple(args)))
+
+    def args_of(self, name: str) -> list[tuple]:
+        return [args for sent_name, args in self.sent if sent_name == name]
+
+
+@pytest.fixture
+def fake_broker(monkeypatch):
+    from config.celery import app
+
+    broker = FakeBroker()
+    monkeypatch.setattr(app, "send_task", broker.send_task)
+    return broker
 
 
 def wait_for(condition, *, timeout=20.0, interval=0.05):

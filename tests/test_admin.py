@@ -49,8 +49,8 @@ def test_the_admin_cannot_publish_or_edit_what_support_already_sees(admin_client
 
 @pytest.mark.django_db
 def test_the_admin_cannot_resolve_a_flag_by_hand(admin_client, make_change, team):
-    from bulletin.flags import flags_scan_change
     from bulletin.models import Flag, SupportText
+    from bulletin.texts.flags import flags_scan_change
 
     change = make_change(team=team, status="published", facts=[("5–7 Werktage", "10–14 Werktage")])
     SupportText.objects.create(kind="macro", title="M", body="5–7 Werktage", source="z", external_id="1")

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 
 def renormalise(apps, schema_editor):
-    from bulletin.matching import normalise
+    from bulletin.texts.normalising import normalise
 
     SupportText = apps.get_model("bulletin", "SupportText")
     changed = []

@@ -20,8 +20,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from bulletin.digest import digest_compile
-from bulletin.digest_delivery import digest_deliver
+from bulletin.digest.compiling import digest_compile
+from bulletin.digest.delivery import digest_deliver
 from changes.models import Category, Change, Channel, FactChange, Team
 from changes.rendering import render_markdown
 from notifications.models import Delivery, Subscription

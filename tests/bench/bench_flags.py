@@ -127,7 +127,7 @@ import os, sys, time, json
 sys.path.insert(0, {root!r})
 import django
 django.setup()
-from bulletin.flags import flags_rescan_all
+from bulletin.texts.flags import flags_rescan_all
 started = time.perf_counter()
 result = flags_rescan_all()
 elapsed = time.perf_counter() - started
@@ -172,10 +172,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from bulletin.flags import flags_scan_change, flags_scan_texts
-    from bulletin.matching import normalise
     from bulletin.models import Flag, SupportText
-    from bulletin.support_texts import support_text_rows_read, support_texts_import
+    from bulletin.texts.flags import flags_scan_change, flags_scan_texts
+    from bulletin.texts.importing import support_text_rows_read, support_texts_import
+    from bulletin.texts.normalising import normalise
     from changes.models import Change, FactChange, Team
 
     call_command("migrate", verbosity=0)

@@ -7,9 +7,9 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from bulletin.addenda import addendum_deliver
-from bulletin.digest import digest_compile
-from bulletin.digest_delivery import digest_deliver
+from bulletin.digest.addenda import addendum_deliver
+from bulletin.digest.compiling import digest_compile
+from bulletin.digest.delivery import digest_deliver
 from bulletin.models import Addendum, Digest
 from changes import services
 from changes.models import Membership

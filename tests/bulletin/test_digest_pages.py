@@ -5,8 +5,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from bulletin.digest import digest_compile
-from bulletin.digest_delivery import digest_deliver
+from bulletin.digest.compiling import digest_compile
+from bulletin.digest.delivery import digest_deliver
 from bulletin.models import DigestRead
 from changes.feeds import feed_token_for
 from notifications.models import Delivery, Subscription

@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.db import connections
 
-from bulletin.digest import digest_compile
+from bulletin.digest.compiling import digest_compile
 from bulletin.models import Digest
 from tests.bulletin.conftest import WEEK
 

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from bulletin.digest import digest_compile
+from bulletin.digest.compiling import digest_compile
 from bulletin.models import Digest
 from bulletin.weeks import week_label, week_monday
 from changes.models import Change

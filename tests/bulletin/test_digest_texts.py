@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.utils import translation
 
-from bulletin.digest import digest_compile
-from bulletin.flags import flag_dismiss, flags_scan_change
+from bulletin.digest.compiling import digest_compile
+from bulletin.texts.flags import flag_dismiss, flags_scan_change
 from tests.bulletin.conftest import MONDAY, WEEK
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_digest_page_shows_texts_to_update(client, agent, publish, make_text):
 def test_a_digest_shows_the_first_texts_to_update_and_points_to_the_queue_for_the_rest(
     publish, make_text, monkeypatch
 ):
-    monkeypatch.setattr("bulletin.digest.TEXTS_TO_UPDATE_SHOWN", 2)
+    monkeypatch.setattr("bulletin.digest.compiling.TEXTS_TO_UPDATE_SHOWN", 2)
     change = publish("Lieferzeit länger", starts=1, facts=[("5–7 Werktage", "10–14 Werktage")])
     for number in range(5):
         make_text(f"Text {number}: 5–7 Werktage.", title=f"Makro {number}")

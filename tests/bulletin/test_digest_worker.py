@@ -4,9 +4,9 @@ import email
 import time
 
 import pytest
+from bulletin.digest.tasks import digest_compile_task
 
 from bulletin.models import Digest
-from bulletin.tasks import digest_compile_task
 from notifications.models import Delivery, Subscription
 from tests.bulletin.conftest import WEEK
 from tests.conftest import wait_for
@@ -73,7 +73,7 @@ def test_three_quick_edits_after_the_digest_send_one_addendum_email(
 
     from django.utils import timezone
 
-    from bulletin.digest import digest_compile
+    from bulletin.digest.compiling import digest_compile
     from changes import services
 
     settings.DIGEST_ADDENDUM_DELAY_SECONDS = 1

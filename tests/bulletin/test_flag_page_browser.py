@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from bulletin.flags import flags_scan_change
+from bulletin.texts.flags import flags_scan_change
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

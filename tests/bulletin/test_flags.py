@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bulletin.flags import flag_dismiss, flags_for_digest, flags_rescan_all, flags_scan_change, flags_scan_texts
 from bulletin.models import Flag
-from bulletin.support_texts import support_texts_import
+from bulletin.texts.flags import flag_dismiss, flags_rescan_all, flags_scan_change, flags_scan_texts
+from bulletin.texts.importing import support_texts_import
+from bulletin.texts.selectors import flags_for_digest
 from changes.models import Change
 
 pytestmark = pytest.mark.django_db
@@ -220,15 +221,10 @@ def test_digest_selector_groups_open_flags_per_owner_team_overdue_first(make_cha
     assert groups[0].flags[0].overdue and not groups[0].flags[1].overdue
 
 
-def test_publishing_with_the_broker_down_still_publishes(make_change, team, lead, monkeypatch, django_capture_on_commit_callbacks):
-    from bulletin import tasks
+def test_publishing_with_the_broker_down_still_publishes(make_change, team, lead, fake_broker, django_capture_on_commit_callbacks):
     from changes.services import change_publish
 
-    def refuse(*args, **kwargs):
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr(tasks.flags_scan_change_task, "delay", refuse)
-    monkeypatch.setattr(tasks.flags_scan_change_task, "delay_on_commit", refuse)
+    fake_broker.down = True
     draft = make_change(team=team, facts=[("5–7 Werktage", "10–14 Werktage")])
     with django_capture_on_commit_callbacks(execute=True):
         change_publish(change=draft, user=lead)
@@ -262,7 +258,7 @@ def test_full_rescan_reads_backslashes_and_umlauts_the_way_the_text_says_them(ma
 
 
 def test_full_rescan_finds_texts_in_every_block_of_a_large_corpus(delivery_change, make_text, monkeypatch):
-    monkeypatch.setattr("bulletin.corpus.BLOCK_BYTES", 64)  # a block every row or two
+    monkeypatch.setattr("bulletin.texts.corpus.BLOCK_BYTES", 64)  # a block every row or two
     stale = {make_text(f"Text {n}: Lieferung in 5–7 Werktagen.").pk for n in range(0, 40, 3)}
     for n in range(40):
         if n % 3:
@@ -275,7 +271,7 @@ def test_full_rescan_finds_texts_in_every_block_of_a_large_corpus(delivery_chang
 
 
 def test_scanning_most_texts_at_once_flags_exactly_the_stale_ones(delivery_change, make_text, monkeypatch):
-    monkeypatch.setattr("bulletin.flags.CHUNK", 2)  # a first import: more texts than one chunk, most of the corpus
+    monkeypatch.setattr("bulletin.texts.flags.CHUNK", 2)  # a first import: more texts than one chunk, most of the corpus
     stale = {make_text(f"Text {n}: Lieferung in 5–7 Werktagen.").pk for n in range(3)}
     fresh = {make_text(f"Text {n}: Lieferung in 10–14 Werktagen.").pk for n in range(3)}
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bulletin.models import SupportText
-from bulletin.support_texts import support_texts_import
+from bulletin.texts.importing import support_texts_import
 
 pytestmark = pytest.mark.django_db
 
@@ -77,25 +77,17 @@ def test_an_update_counts_once_and_renormalises_the_body():
     assert SupportText.objects.get().body_normalised == "10-14 werktage"
 
 
-def test_import_queues_a_scan_of_the_changed_texts_only(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
-    from bulletin import tasks
-
-    queued = []
-    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
+def test_import_queues_a_scan_of_the_changed_texts_only(csv_file, capsys, fake_broker, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_support_texts", str(csv_file), "--source", "zendesk")
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_support_texts", str(csv_file), "--source", "zendesk")  # unchanged: nothing to scan
-    assert queued == [sorted(SupportText.objects.values_list("pk", flat=True))]
+    queued = fake_broker.args_of("bulletin.tasks.flags_scan_texts_task")
+    assert queued == [(sorted(SupportText.objects.values_list("pk", flat=True)),)]
 
 
-def test_broker_down_does_not_undo_an_import(csv_file, capsys, monkeypatch, django_capture_on_commit_callbacks):
-    from bulletin import tasks
-
-    def refuse(ids):
-        raise ConnectionError("broker down")
-
-    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", refuse)
+def test_broker_down_does_not_undo_an_import(csv_file, capsys, fake_broker, django_capture_on_commit_callbacks):
+    fake_broker.down = True
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_support_texts", str(csv_file), "--source", "zendesk")
     assert SupportText.objects.count() == 2

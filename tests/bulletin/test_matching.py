@@ -2,7 +2,9 @@ import random
 
 import pytest
 
-from bulletin.matching import PhraseMatcher, looks_like_html, normalise, normalise_mapped, rows_block, spot_locate
+from bulletin.texts.matching import PhraseMatcher, rows_block
+from bulletin.texts.normalising import looks_like_html, normalise, normalise_mapped
+from bulletin.texts.spots import spot_locate
 
 
 def found(phrase: str, body: str) -> bool:

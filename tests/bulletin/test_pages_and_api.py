@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from bulletin.flags import flags_scan_change, flags_scan_texts
 from bulletin.models import Flag, SupportText
+from bulletin.texts.flags import flags_scan_change, flags_scan_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -250,11 +250,7 @@ def test_a_due_range_ending_before_it_starts_is_an_error(client, agent, flag):
     assert api(agent).get("/api/v1/flags/", {"overdue": "maybe", "change": "x"}).status_code == 400
 
 
-def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch, django_capture_on_commit_callbacks):
-    from bulletin import tasks
-
-    queued = []
-    monkeypatch.setattr(tasks.flags_scan_texts_task, "delay", lambda ids: queued.append(ids))
+def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, fake_broker, django_capture_on_commit_callbacks):
     text = flag.support_text
     staff.is_superuser = True
     staff.save()
@@ -267,7 +263,7 @@ def test_admin_edit_of_a_text_queues_its_rescan(client, staff, flag, monkeypatch
              "active": "on"},
         )
     assert response.status_code == 302
-    assert queued == [[text.pk]]
+    assert fake_broker.args_of("bulletin.tasks.flags_scan_texts_task") == [([text.pk],)]
 
 
 def test_api_support_text_without_owner_or_url_says_null_and_empty(agent, make_text):

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from bulletin.webhooks import change_event_fan_out, webhook_subscribe
+from bulletin.webhooks.events import change_event_fan_out, webhook_subscribe
 from changes import services
 from notifications.models import Delivery, Subscription
 from notifications.transports import sign

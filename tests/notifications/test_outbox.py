@@ -135,14 +135,14 @@ def test_a_queued_message_is_delivered_by_the_worker(celery_worker, http_receive
 
 
 def test_nothing_is_lost_while_the_broker_is_down(celery_worker, http_receiver, settings, monkeypatch):
-    from notifications.tasks import outbox_deliver
+    from config.celery import app
 
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
     subscription = Subscription.objects.create(kind="webhook", target=http_receiver.url)
     with monkeypatch.context() as patched:
-        patched.setattr(outbox_deliver, "apply_async", broker_down)
+        patched.setattr(app, "send_task", broker_down)
         from django.db import transaction
 
         with transaction.atomic():

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from bulletin.digest import SECTION_TITLES, digest_compile
-from bulletin.digest_delivery import digest_deliver
+from bulletin.digest.compiling import SECTION_TITLES, digest_compile
+from bulletin.digest.delivery import digest_deliver
 from bulletin.weeks import week_monday
 
 

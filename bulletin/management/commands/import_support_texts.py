@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from bulletin.receivers import flags_scan_texts_enqueue
-from bulletin.support_texts import support_text_rows_read, support_texts_import
+from bulletin.texts.flags import flags_scan_texts_enqueue
+from bulletin.texts.importing import support_text_rows_read, support_texts_import
 
 # Below this many bytes a progress bar is noise.
 PROGRESS_MIN_BYTES = 1_000_000

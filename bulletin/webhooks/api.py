@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from bulletin.webhooks import webhook_subscribe, webhook_unsubscribe, webhooks_of
+from bulletin.webhooks.events import webhook_subscribe, webhook_unsubscribe, webhooks_of
 from changes.api.errors import BAD_REQUEST, READ_ERRORS
 from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import TeamSlugField

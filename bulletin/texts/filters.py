@@ -8,7 +8,6 @@ from bulletin.models import Flag, SupportText
 from changes.filters import YES_NO
 from changes.models import Change, Team
 
-
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 

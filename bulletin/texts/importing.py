@@ -20,8 +20,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bulletin.matching import normalise
 from bulletin.models import SupportText
+from bulletin.texts.normalising import normalise
 from changes.models import Team
 
 COLUMNS = ("external_id", "kind", "title", "body", "url", "language", "tags")

@@ -29,10 +29,13 @@ from django.db.models.functions import StrIndex
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bulletin.corpus import corpus_blocks, corpus_find
-from bulletin.matching import PhraseMatcher, normalise, spot_locate
 from bulletin.models import Flag, SupportText
+from bulletin.texts.corpus import corpus_blocks, corpus_find
+from bulletin.texts.matching import PhraseMatcher
+from bulletin.texts.normalising import normalise
+from bulletin.texts.spots import spot_locate
 from changes.models import Change, FactChange
+from config.celery import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +292,27 @@ def _chunked_values(manager, ids, field_name: str) -> dict:
     return values
 
 
+def flags_scan_change_enqueue(*, change_id: int) -> None:
+    """Queue the scan of one change's phrases after commit (see enqueue_on_commit)."""
+    enqueue_on_commit("bulletin.tasks.flags_scan_change_task", change_id)
+
+
+# Above this many texts one full re-scan is cheaper than passing every id.
+SCAN_TEXTS_MAX_IDS = 5000
+
+
+def flags_scan_texts_enqueue(*, text_ids: Iterable[int]) -> None:
+    """Queue a scan of these texts after commit (a full re-scan when there are very many); nothing for none.
+
+    With the broker down the import or edit stands; the nightly re-scan catches up.
+    """
+    text_ids = sorted(set(text_ids))
+    if len(text_ids) > SCAN_TEXTS_MAX_IDS:
+        enqueue_on_commit("bulletin.tasks.flags_rescan_all_task")
+    elif text_ids:
+        enqueue_on_commit("bulletin.tasks.flags_scan_texts_task", text_ids)
+
+
 def _log(name: str, result: ScanResult) -> ScanResult:
     logger.info("%s: %s", name, result)
     return result
@@ -414,29 +438,3 @@ def flag_dismiss(*, flag: Flag, user, reason: str) -> Flag:
         raise ValidationError({"reason": ValidationError(_("Only an open flag can be dismissed."), code="not_open")})
     flag.refresh_from_db()
     return flag
-
-
-@dataclass
-class TeamFlags:
-    team: object  # changes.Team or None for texts without an owner
-    flags: list = field(default_factory=list)
-
-
-def flags_for_digest(*, changes) -> list[TeamFlags]:
-    """Open flags of `changes` for the digest's "Texts to update": per owner team, overdue first.
-
-    Overdue: the change is already in effect. Teams sorted by name, texts without
-    an owner last. Two queries whatever the number of flags.
-    """
-    today = timezone.localdate()
-    flags = (
-        Flag.objects.filter(change__in=changes, status=Flag.Status.OPEN)
-        .select_related("support_text__owner_team", "change")
-        .annotate(overdue=Case(When(change__effective_from__lte=today, then=Value(True)), default=Value(False)))
-        .order_by("-overdue", "change__effective_from", "support_text__title", "id")
-    )
-    groups: dict[object, TeamFlags] = {}
-    for flag in flags:
-        team = flag.support_text.owner_team
-        groups.setdefault(team.pk if team else None, TeamFlags(team=team)).flags.append(flag)
-    return sorted(groups.values(), key=lambda group: (group.team is None, group.team.name if group.team else ""))

@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bulletin.filters import FlagFilter
-from bulletin.flags import flag_dismiss
-from bulletin.forms import FlagDismissForm
 from bulletin.permissions import can_dismiss_flags, can_view_flags
-from bulletin.selectors import (
+from bulletin.texts.filters import FlagFilter
+from bulletin.texts.flags import flag_dismiss
+from bulletin.texts.forms import FlagDismissForm
+from bulletin.texts.selectors import (
     flag_body_highlighted,
     flag_counts,
     flag_proposal_diff,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bulletin import flag_views as views
+from bulletin.texts import views
 
 app_name = "flags"
 

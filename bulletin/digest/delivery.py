@@ -16,7 +16,8 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from bulletin.digest import (
+from bulletin.digest.compiling import (
+    digest_compile,
     digest_html,
     digest_markdown,
     markdown_as_text,
@@ -175,3 +176,12 @@ def digest_deliver(*, digest: Digest) -> int:
         if cache[filter_key] is not None:
             messages.append((subscription, cache[filter_key][subscription.kind]))
     return len(outbox_enqueue_many(key=key, messages=messages))
+
+
+def digest_compile_and_deliver(*, week: str | None = None, send: bool = True) -> int:
+    """Compile the week's digest (the current week by default) and, with `send`, record its deliveries.
+
+    Idempotent, as both steps are: returns how many deliveries are new.
+    """
+    digest = digest_compile(week=week).digest
+    return digest_deliver(digest=digest) if send else 0

@@ -24,8 +24,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from bulletin.flags import flags_for_digest
 from bulletin.models import Digest
+from bulletin.texts.selectors import flags_for_digest
 from bulletin.weeks import week_label, week_monday
 from changes.models import SEVERITY_RANK, Category, Change, Channel, Severity
 from changes.rendering import sanitize_html

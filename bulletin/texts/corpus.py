@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from django.db import connection
 from django.db.models import QuerySet
 
-from bulletin.matching import PhraseMatcher, rows_block
+from bulletin.texts.matching import PhraseMatcher, rows_block
 
 BLOCK_BYTES = 4 * 1024 * 1024
 ROWS_PER_BLOCK = 2000  # where rows are encoded one by one

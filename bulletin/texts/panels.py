@@ -20,4 +20,4 @@ def flags_panel(change, request):
 
 
 def flags_panel_register() -> None:
-    panel_register("bulletin.flags", flags_panel)
+    panel_register("bulletin.texts.flags", flags_panel)

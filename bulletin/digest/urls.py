@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
-from bulletin import digest_views as views
-from bulletin.feeds import DigestFeed
+from bulletin.digest import views
+from bulletin.digest.feeds import DigestFeed
 from bulletin.weeks import WEEK_PATTERN
 
 

@@ -16,12 +16,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bulletin.digest import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
-from bulletin.digest_delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
+from bulletin.digest.compiling import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
+from bulletin.digest.delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
 from bulletin.models import Addendum, Digest
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
 from changes.rendering import render_markdown
+from config.celery import enqueue_on_commit
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
 from notifications.subscriptions import subscriptions_for_topic
@@ -180,22 +181,14 @@ def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Adden
             addendum = Addendum.objects.create(
                 digest=digest, change=change, send_after=timezone.now() + datetime.timedelta(seconds=delay), **values
             )
-            transaction.on_commit(lambda: _queue(addendum.pk, countdown=delay + 1), robust=True)
+            # With the broker down, addenda_sweep sends it once it is due.
+            enqueue_on_commit("bulletin.tasks.addendum_deliver_task", addendum.pk, countdown=delay + 1)
             return addendum
     except IntegrityError:
         if not _retry:
             raise
         # A concurrent event created the pending row first: update that one instead.
         return addendum_record(change_id=change_id, event=event, _retry=False)
-
-
-def _queue(addendum_id: int, *, countdown: float) -> None:
-    from bulletin.tasks import addendum_deliver_task
-
-    try:
-        addendum_deliver_task.apply_async((addendum_id,), countdown=countdown)
-    except Exception:  # broker down: addenda_sweep sends it later
-        logger.warning("Could not queue addendum %s; the sweep will send it", addendum_id, exc_info=True)
 
 
 def _payloads(addendum: Addendum) -> dict:

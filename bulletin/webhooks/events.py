@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from changes import signals
 from changes.api.serializers import ChangeSerializer
 from changes.models import Change
 from notifications.models import Subscription
@@ -96,8 +97,6 @@ _on_withdrawn = _receiver("change.withdrawn")
 
 
 def webhooks_receivers_connect() -> None:
-    from changes import signals
-
     signals.change_published.connect(_on_published, dispatch_uid="bulletin.webhooks.published")
     signals.change_updated.connect(_on_updated, dispatch_uid="bulletin.webhooks.updated")
     signals.change_withdrawn.connect(_on_withdrawn, dispatch_uid="bulletin.webhooks.withdrawn")

@@ -1,16 +1,16 @@
-"""Reading flags, support texts and digest reads for pages and the API."""
+"""Reading flags and support texts for pages, the API and other capabilities (the digest reads flags here)."""
 
 import difflib
+import re
+from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from bulletin.matching import display_text
-from bulletin.models import DigestRead, Flag, SupportText
-from changes.models import Membership
+from bulletin.models import Flag, SupportText
+from bulletin.texts.normalising import display_text
 from changes.permissions import changes_visible_to
 
 
@@ -86,21 +86,8 @@ def flag_proposal_diff(flag: Flag) -> SafeString:
 
 
 def _words(text: str) -> list[str]:
-    import re
-
     return re.findall(r"\s+|\w+|[^\w\s]", text)
 
-
-def digest_agent_reads(*, digest) -> list[tuple]:
-    """Every active agent with the time they marked `digest` read (None if not), by username."""
-    reads = dict(DigestRead.objects.filter(digest=digest).values_list("user_id", "read_at"))
-    agents = (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__role=Membership.Role.AGENT)
-        .distinct()
-        .order_by("username")
-    )
-    return [(agent, reads.get(agent.pk)) for agent in agents]
 
 
 def support_texts_with_open_flags():
@@ -110,3 +97,29 @@ def support_texts_with_open_flags():
         .annotate(open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN)))
         .order_by("id")
     )
+
+
+@dataclass
+class TeamFlags:
+    team: object  # changes.Team or None for texts without an owner
+    flags: list = field(default_factory=list)
+
+
+def flags_for_digest(*, changes) -> list[TeamFlags]:
+    """Open flags of `changes` for the digest's "Texts to update": per owner team, overdue first.
+
+    Overdue: the change is already in effect. Teams sorted by name, texts without
+    an owner last. Two queries whatever the number of flags.
+    """
+    today = timezone.localdate()
+    flags = (
+        Flag.objects.filter(change__in=changes, status=Flag.Status.OPEN)
+        .select_related("support_text__owner_team", "change")
+        .annotate(overdue=Case(When(change__effective_from__lte=today, then=Value(True)), default=Value(False)))
+        .order_by("-overdue", "change__effective_from", "support_text__title", "id")
+    )
+    groups: dict[object, TeamFlags] = {}
+    for flag in flags:
+        team = flag.support_text.owner_team
+        groups.setdefault(team.pk if team else None, TeamFlags(team=team)).flags.append(flag)
+    return sorted(groups.values(), key=lambda group: (group.team is None, group.team.name if group.team else ""))
