@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.db import models
 
-from bulletin.models import Addendum, Digest, DigestRead, Flag, SupportText
+from bulletin.digest.models import Addendum, Digest, DigestRead
 from bulletin.texts.flags import flags_scan_texts_enqueue
+from bulletin.texts.models import Flag, SupportText
 
 
 @admin.register(SupportText)

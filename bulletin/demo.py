@@ -101,7 +101,10 @@ CHANGES = [
         "logistik", "pricing", "high", 14, None, ["email", "chat", "phone", "bot", "app"],
         "Die Grenze für kostenlosen Versand steigt von 50 € auf **79 €**.",
         "Begründung: gestiegene Versandkosten. Bestellungen vor dem Stichtag gelten zu alten Bedingungen.",
-        [("ab 50 € versandkostenfrei", "ab 79 € versandkostenfrei"), ("free shipping over €50", "free shipping over €79")],
+        [
+            ("ab 50 € versandkostenfrei", "ab 79 € versandkostenfrei"),
+            ("free shipping over €50", "free shipping over €79"),
+        ],
         ["versand"],
         notice=10,
     ),

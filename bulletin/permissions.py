@@ -1,6 +1,7 @@
 """Who may see and act on support texts and flags; pages and API share these rules.
 
-Leads and staff see which agents read a digest. Members (leads and agents) and staff read flags; agents and staff dismiss them.
+Leads and staff see which agents read a digest. Members (leads and agents) and staff
+read flags; agents and staff dismiss them.
 Every signed-in user reads support texts; consumers of the API (users without a
 membership, e.g. a help-desk sync account) and staff write them.
 """

@@ -11,7 +11,11 @@ YES_NO = [("true", _("yes")), ("false", _("no"))]
 
 class ChangeListFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.all(), field_name="team", to_field_name="slug", label=_("Team"), empty_label=_("All teams")
+        queryset=Team.objects.all(),
+        field_name="team",
+        to_field_name="slug",
+        label=_("Team"),
+        empty_label=_("All teams"),
     )
     status = django_filters.ChoiceFilter(choices=Change.Status.choices, label=_("Status"), empty_label=_("Any status"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"), empty_label=_("Any category"))

@@ -220,6 +220,14 @@ class Change(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.customer_impact_html = render_markdown(self.customer_impact)
+        self.support_guidance_html = render_markdown(self.support_guidance)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "customer_impact_html", "support_guidance_html", "updated_at"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("changes:detail", args=[self.pk])
 
@@ -236,22 +244,6 @@ class Change(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        self.customer_impact_html = render_markdown(self.customer_impact)
-        self.support_guidance_html = render_markdown(self.support_guidance)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "customer_impact_html", "support_guidance_html", "updated_at"}
-        super().save(*args, **kwargs)
-
-    @property
-    def is_draft(self):
-        return self.status == self.Status.DRAFT
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
-
     @property
     def channel_labels(self) -> list[str]:
         labels = dict(Channel.choices)
@@ -266,13 +258,6 @@ class Change(models.Model):
     @property
     def is_late(self) -> bool:
         return self.notice_days < settings.BULLETIN_MIN_NOTICE_DAYS
-
-    def is_active_on(self, day: datetime.date) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.effective_from <= day
-            and (self.effective_until is None or day <= self.effective_until)
-        )
 
 
 class FactChange(models.Model):
@@ -314,7 +299,9 @@ class FactChange(models.Model):
         self.old_text = (self.old_text or "").strip()
         self.new_text = (self.new_text or "").strip()
         if not self.old_text:
-            raise ValidationError({"old_text": ValidationError(_("The old wording may not be empty."), code="required")})
+            raise ValidationError(
+                {"old_text": ValidationError(_("The old wording may not be empty."), code="required")}
+            )
         if self.old_text == self.new_text:
             raise ValidationError(
                 {"new_text": ValidationError(_("The new wording must differ from the old one."), code="unchanged")}

@@ -64,7 +64,9 @@ def _calendar_url(user) -> str:
 def _save_form(request, *, change=None):
     """Shared by filing and editing: one form, one fact-change set, one service call."""
     form = ChangeForm(request.POST or None, instance=change, user=request.user)
-    initial_facts = [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()] if change else []
+    initial_facts = (
+        [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()] if change else []
+    )
     facts = FactChangeFormSet(request.POST or None, initial=initial_facts, prefix="facts")
     if request.method == "POST" and form.is_valid() and facts.is_valid():
         data = {name: form.cleaned_data[name] for name in form.cleaned_data}

@@ -115,3 +115,6 @@ class DeliveryAttempt(models.Model):
         ordering = ["started_at", "id"]
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
+
+    def __str__(self):
+        return f"{self.delivery_id} at {self.started_at:%Y-%m-%d %H:%M:%S}: {'ok' if self.ok else self.error[:60]}"

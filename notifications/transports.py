@@ -68,7 +68,11 @@ def send_email(delivery) -> None:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 
 
-MALFORMED_ADDRESS = (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+MALFORMED_ADDRESS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
 
 
 def _post(url: str, body: bytes, headers: dict) -> int:

@@ -13,7 +13,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("LANGUAGE_CODE", "en")
 
-from config.settings import *  # noqa: E402,F403
+from config.settings import *  # noqa: F403
 
 # The tests' HTTP receivers listen on 127.0.0.1; tests of the guard turn this off again.
 NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = True

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from bulletin.digest.compiling import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
 from bulletin.digest.delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
-from bulletin.models import Addendum, Digest
+from bulletin.digest.models import Addendum, Digest
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
 from changes.rendering import render_markdown

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
-from bulletin.models import Digest
+from bulletin.digest.models import Digest
 from bulletin.permissions import can_view_flags
 from changes.api.errors import BAD_REQUEST, READ_ERRORS
 from changes.api.pagination import ChangePagination

@@ -24,7 +24,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from bulletin.models import Digest
+from bulletin.digest.models import Digest
 from bulletin.texts.selectors import flags_for_digest
 from bulletin.weeks import week_label, week_monday
 from changes.models import SEVERITY_RANK, Category, Change, Channel, Severity
@@ -303,7 +303,10 @@ def digest_markdown(*, week: str, monday: datetime.date, sections: list[dict]) -
             lines += [f"### {md_escape(str(categories.get(group['category'], group['label'])))}", ""]
             lines += [entry_markdown(entry) for entry in group["entries"]]
         if section.get("more"):
-            lines += ["_" + ngettext("… and %(more)s more on the web page", "… and %(more)s more on the web page", section["more"]) % {"more": section["more"]} + "_", ""]
+            more = ngettext(
+                "… and %(more)s more on the web page", "… and %(more)s more on the web page", section["more"]
+            ) % {"more": section["more"]}
+            lines += [f"_{more}_", ""]
     return "\n".join(lines).strip() + "\n"
 
 
@@ -491,6 +494,3 @@ def digest_compile(*, week: str | None = None) -> DigestCompiled:
         digest.changes.set(content.change_ids)
         return DigestCompiled(digest=digest, created=False, changed=True)
 
-
-def digest_counts(digest: Digest) -> dict[str, int]:
-    return {section["key"]: section["count"] for section in digest.sections}

@@ -25,7 +25,7 @@ from bulletin.digest.compiling import (
     sections_filter,
     sections_limit,
 )
-from bulletin.models import Digest
+from bulletin.digest.models import Digest
 from changes.models import Membership
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue_many

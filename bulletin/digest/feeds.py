@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
-from bulletin.models import Digest
+from bulletin.digest.models import Digest
 from bulletin.permissions import can_view_flags
 from changes.feeds import feed_user
 

@@ -6,7 +6,7 @@ Connected once from BulletinConfig.ready().
 from django.db.models.signals import post_save
 
 from bulletin.digest.addenda import addendum_record
-from bulletin.models import Addendum
+from bulletin.digest.models import Addendum
 from changes import signals
 from changes.models import Membership
 from notifications.subscriptions import subscription_email_default

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 
-from bulletin.models import DigestRead
+from bulletin.digest.models import DigestRead
 from changes.models import Membership
 
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bulletin.digest.compiling import digest_compile, sections_for_display
+from bulletin.digest.models import Digest, DigestRead
 from bulletin.digest.selectors import digest_agent_reads
-from bulletin.models import Digest, DigestRead
 from bulletin.permissions import can_see_digest_reads, can_view_flags
 from bulletin.weeks import week_label, week_monday
 from changes.feeds import feed_token_for

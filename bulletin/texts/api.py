@@ -12,11 +12,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bulletin.models import Flag, SupportText
 from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_support_texts
 from bulletin.texts.filters import FlagFilter, SupportTextFilter
 from bulletin.texts.flags import flag_dismiss, flags_scan_texts_enqueue
 from bulletin.texts.importing import support_text_source_clean, support_texts_import
+from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.selectors import flags_visible_to, support_texts_with_open_flags
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin

@@ -4,7 +4,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bulletin.models import Flag, SupportText
+from bulletin.texts.models import Flag, SupportText
 from changes.filters import YES_NO
 from changes.models import Change, Team
 

@@ -19,19 +19,19 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q, Value
 from django.db.models.functions import StrIndex
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from bulletin.models import Flag, SupportText
 from bulletin.texts.corpus import corpus_blocks, corpus_find
 from bulletin.texts.matching import PhraseMatcher
+from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
 from bulletin.texts.spots import spot_locate
 from changes.models import Change, FactChange

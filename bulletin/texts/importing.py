@@ -6,6 +6,7 @@ batches with bulk operations, so 100,000 rows take seconds.
 """
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bulletin.models import SupportText
+from bulletin.texts.models import SupportText
 from bulletin.texts.normalising import normalise
 from changes.models import Team
 
@@ -67,10 +68,8 @@ def _tags(value) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, str) and value.lstrip().startswith("["):  # a JSON list in a CSV cell
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             value = json.loads(value)
-        except json.JSONDecodeError:
-            pass
     if isinstance(value, str):
         separator = next((s for s in _TAG_SEPARATORS if s in value), ",")
         value = value.split(separator)

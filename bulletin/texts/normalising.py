@@ -13,7 +13,9 @@ import unicodedata
 DASHES = "-\u2013\u2014\u2212\u2011\u2010\u2012\ufe63\uff0d\u2015"
 DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e"
 SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2039\u203a\u2032`\u00b4"
-_FOLD = str.maketrans({**{c: "-" for c in DASHES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}})
+_FOLD = str.maketrans(
+    {**{c: "-" for c in DASHES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}}
+)
 
 # Tags that separate words when a browser renders them; other tags (b, i, span, a …) do not.
 _BLOCK_TAGS = frozenset(

@@ -2,8 +2,8 @@
 
 from django.template.loader import render_to_string
 
-from bulletin.models import Flag
 from bulletin.permissions import can_view_flags
+from bulletin.texts.models import Flag
 from changes.panels import panel_register
 
 

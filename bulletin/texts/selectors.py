@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from bulletin.models import Flag, SupportText
+from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import display_text
 from changes.permissions import changes_visible_to
 

@@ -31,7 +31,9 @@ def test_publishing_the_demo_delivery_change_flags_exactly_the_macros_saying_5_7
     change_publish(change=change, user=change.created_by)
 
     wait_for(lambda: Flag.objects.filter(change=change).count() >= len(SUPPORT_TEXTS_SAYING_5_7_WERKTAGE) + 1)
-    german = set(Flag.objects.filter(change=change, old_text="5–7 Werktage").values_list("support_text__external_id", flat=True))
+    german = set(
+        Flag.objects.filter(change=change, old_text="5–7 Werktage").values_list("support_text__external_id", flat=True)
+    )
     assert german == SUPPORT_TEXTS_SAYING_5_7_WERKTAGE
     assert set(Flag.objects.filter(change=change).values_list("support_text__external_id", flat=True)) == (
         SUPPORT_TEXTS_SAYING_5_7_WERKTAGE | {"m-103"}  # "5–7 business days", the English fact

@@ -101,7 +101,7 @@ def test_monday_six_oclock_holds_across_daylight_saving(before, expected):
     last_run = before.replace(tzinfo=berlin)
     with time_machine.travel(last_run, tick=False):
         remaining = schedule.remaining_estimate(last_run)
-    next_run = (last_run.astimezone(datetime.timezone.utc) + remaining).astimezone(berlin)
+    next_run = (last_run.astimezone(datetime.UTC) + remaining).astimezone(berlin)
     assert next_run.replace(tzinfo=None) == expected
 
 
@@ -218,9 +218,11 @@ def test_publishing_a_change_for_this_week_after_the_digest_makes_an_addendum(co
             "customer_impact": "Returns take longer.",
         },
     )
-    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=3), tick=False):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            services.change_publish(change=draft, user=lead)
+    with (
+        time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=3), tick=False),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        services.change_publish(change=draft, user=lead)
     addendum = Addendum.objects.get()
     assert addendum.event == "published" and addendum.diff["before"] is None
     assert "Late news" in addendum.markdown and "was published" in addendum.markdown

@@ -19,7 +19,9 @@ def _texts(digest):
 def test_digest_lists_texts_to_update_overdue_first_with_owner_team(publish, make_text, make_team, agent):
     logistik = make_team("logistik", "Logistik")
     running = publish("Lieferzeit länger", starts=-3, facts=[("5–7 Werktage", "10–14 Werktage")])
-    upcoming = publish("Rückgabe kürzer", starts=3, category="returns", facts=[("30 Tage Rückgabe", "14 Tage Rückgabe")])
+    upcoming = publish(
+        "Rückgabe kürzer", starts=3, category="returns", facts=[("30 Tage Rückgabe", "14 Tage Rückgabe")]
+    )
     make_text("Wir liefern in 5-7 Werktagen.", title="Makro Lieferzeit", owner_team=logistik)
     make_text("Sie haben 30 Tage Rückgabe.", title="FAQ Rückgabe", kind="faq", owner_team=logistik)
     dismissed = make_text("B2B: 5–7 Werktage.", title="Makro B2B")

@@ -4,8 +4,8 @@ import email
 import time
 
 import pytest
-from bulletin.digest.tasks import digest_compile_task
 
+from bulletin.digest.tasks import digest_compile_task
 from bulletin.models import Digest
 from notifications.models import Delivery, Subscription
 from tests.bulletin.conftest import WEEK

@@ -42,7 +42,9 @@ def page(transactional_db, monkeypatch):
         server.terminate()
 
 
-def test_agent_copies_the_proposed_text_and_sees_the_spot_highlighted(page, make_user, make_team, delivery_change, make_text):
+def test_agent_copies_the_proposed_text_and_sees_the_spot_highlighted(
+    page, make_user, make_team, delivery_change, make_text
+):
     make_user("mia", team=make_team("support", "Support"), role="agent", password="pw-mia-123")
     make_text("Die Lieferzeit beträgt 5 – 7 Werktage.", title="Lieferzeit")
     flags_scan_change(change_id=delivery_change.pk)

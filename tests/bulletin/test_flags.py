@@ -209,7 +209,10 @@ def test_draft_changes_flag_nothing(make_change, team, make_text):
 def test_digest_selector_groups_open_flags_per_owner_team_overdue_first(make_change, team, other_team, make_text):
     today = timezone.localdate()
     running = make_change(
-        team=team, status="published", facts=[("5–7 Werktage", "10–14")], effective_from=today - datetime.timedelta(days=1)
+        team=team,
+        status="published",
+        facts=[("5–7 Werktage", "10–14")],
+        effective_from=today - datetime.timedelta(days=1),
     )
     coming = make_change(team=team, status="published", facts=[("ab 50 €", "ab 79 €")])
     make_text("A: 5–7 Werktage und ab 50 €", owner_team=other_team)
@@ -221,7 +224,9 @@ def test_digest_selector_groups_open_flags_per_owner_team_overdue_first(make_cha
     assert groups[0].flags[0].overdue and not groups[0].flags[1].overdue
 
 
-def test_publishing_with_the_broker_down_still_publishes(make_change, team, lead, fake_broker, django_capture_on_commit_callbacks):
+def test_publishing_with_the_broker_down_still_publishes(
+    make_change, team, lead, fake_broker, django_capture_on_commit_callbacks
+):
     from changes.services import change_publish
 
     fake_broker.down = True
@@ -243,7 +248,9 @@ def test_flags_of_a_removed_fact_change_are_all_dismissed(delivery_change, make_
 
 def test_full_rescan_reads_backslashes_and_umlauts_the_way_the_text_says_them(make_change, team, make_text):
     change = make_change(
-        team=team, status="published", facts=[(r"Ordner \\server\versand", "Portal"), ("Rücksendung 14 Tage", "30 Tage")]
+        team=team,
+        status="published",
+        facts=[(r"Ordner \\server\versand", "Portal"), ("Rücksendung 14 Tage", "30 Tage")],
     )
     windows = make_text(r"Die Etiketten liegen im Ordner \\server\versand bereit.")
     make_text(r"Die Etiketten liegen im Ordner \server\versand bereit.")  # one backslash less: another path
@@ -271,7 +278,8 @@ def test_full_rescan_finds_texts_in_every_block_of_a_large_corpus(delivery_chang
 
 
 def test_scanning_most_texts_at_once_flags_exactly_the_stale_ones(delivery_change, make_text, monkeypatch):
-    monkeypatch.setattr("bulletin.texts.flags.CHUNK", 2)  # a first import: more texts than one chunk, most of the corpus
+    # A first import: more texts than one chunk, most of the corpus.
+    monkeypatch.setattr("bulletin.texts.flags.CHUNK", 2)
     stale = {make_text(f"Text {n}: Lieferung in 5–7 Werktagen.").pk for n in range(3)}
     fresh = {make_text(f"Text {n}: Lieferung in 10–14 Werktagen.").pk for n in range(3)}
 

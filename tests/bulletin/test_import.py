@@ -51,7 +51,13 @@ def test_reimporting_the_same_file_changes_nothing(csv_file, capsys):
 def test_json_lines_import_reports_broken_lines(tmp_path, capsys):
     path = tmp_path / "texts.jsonl"
     rows = [
-        {"external_id": "f1", "kind": "faq", "title": "Zahlung", "body": "<p>Ratenzahlung über PayPal</p>", "tags": ["zahlung"]},
+        {
+            "external_id": "f1",
+            "kind": "faq",
+            "title": "Zahlung",
+            "body": "<p>Ratenzahlung über PayPal</p>",
+            "tags": ["zahlung"],
+        },
         "{not json",
         {"external_id": 7, "kind": "macro", "title": "Nummer", "body": "Text", "language": "de"},
     ]
@@ -77,7 +83,9 @@ def test_an_update_counts_once_and_renormalises_the_body():
     assert SupportText.objects.get().body_normalised == "10-14 werktage"
 
 
-def test_import_queues_a_scan_of_the_changed_texts_only(csv_file, capsys, fake_broker, django_capture_on_commit_callbacks):
+def test_import_queues_a_scan_of_the_changed_texts_only(
+    csv_file, capsys, fake_broker, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_support_texts", str(csv_file), "--source", "zendesk")
     with django_capture_on_commit_callbacks(execute=True):

@@ -16,7 +16,11 @@ def heard():
     def receiver(signal, sender, change, revision, **kwargs):
         events.append((signal, change.pk, revision, kwargs.get("changed_fields")))
 
-    names = {signals.change_published: "published", signals.change_updated: "updated", signals.change_withdrawn: "withdrawn"}
+    names = {
+        signals.change_published: "published",
+        signals.change_updated: "updated",
+        signals.change_withdrawn: "withdrawn",
+    }
     for signal in names:
         signal.connect(receiver, weak=False)
     yield events, names
