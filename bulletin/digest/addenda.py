@@ -16,9 +16,10 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bulletin.digest.compiling import COMING_UP_DAYS, change_entry, markdown_as_text, md_escape
 from bulletin.digest.delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
 from bulletin.digest.models import Addendum, Digest
+from bulletin.digest.rendering import markdown_as_text, md_escape
+from bulletin.digest.sections import COMING_UP_DAYS, ChangeSection, change_entry, sections_from_json
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
 from changes.rendering import render_markdown
@@ -67,11 +68,12 @@ def entry_diff(before: dict | None, after: dict) -> list[list]:
 
 
 def _digest_entry(digest: Digest, change_id: int) -> dict | None:
-    for section in digest.sections:
-        for group in section.get("groups", []):
-            for entry in group["entries"]:
-                if entry["id"] == change_id:
-                    return entry
+    for section in sections_from_json(digest.sections):
+        if isinstance(section, ChangeSection):
+            for group in section.groups:
+                for entry in group.entries:
+                    if entry["id"] == change_id:
+                        return entry
     return None
 
 

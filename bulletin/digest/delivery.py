@@ -16,16 +16,16 @@ from django.utils import translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from bulletin.digest.compiling import (
-    digest_compile,
-    digest_html,
-    digest_markdown,
-    markdown_as_text,
-    sections_change_ids,
-    sections_filter,
-    sections_limit,
-)
+from bulletin.digest.compiling import digest_compile
 from bulletin.digest.models import Digest
+from bulletin.digest.rendering import digest_html, digest_markdown, markdown_as_text
+from bulletin.digest.sections import (
+    ChangeSection,
+    Section,
+    sections_change_ids,
+    sections_counts,
+    sections_from_json,
+)
 from changes.models import Membership
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue_many
@@ -90,12 +90,12 @@ def digest_url(digest: Digest) -> str:
     return settings.SITE_URL + digest.get_absolute_url()
 
 
-def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
+def _payloads(digest: Digest, sections: list[Section]) -> dict[str, dict]:
     """The e-mail, Slack and webhook payloads for one view of the digest (in LANGUAGE_CODE)."""
     url = digest_url(digest)
-    counts = {s["key"]: s["count"] for s in sections if s["kind"] == "changes"}
+    counts = sections_counts([section for section in sections if isinstance(section, ChangeSection)])
     change_ids = sections_change_ids(sections)
-    sections = sections_limit(sections, per_section=EMAIL_ENTRIES_PER_SECTION)
+    sections = [section.limited(EMAIL_ENTRIES_PER_SECTION) for section in sections]
     with translation.override(settings.LANGUAGE_CODE):
         markdown = digest_markdown(week=digest.week, monday=digest.monday, sections=sections)
         html = digest_html(week=digest.week, monday=digest.monday, sections=sections, url=url)
@@ -109,7 +109,7 @@ def _payloads(digest: Digest, sections: list[dict]) -> dict[str, dict]:
             f"{counts.get(key, 0)} {label}"
             for key, label in (("starting", _("starting")), ("ending", _("ending")), ("coming", _("coming up")))
         ]
-        starting = [e for s in sections if s["key"] == "starting" for g in s["groups"] for e in g["entries"]]
+        starting = [e for s in sections if s.key == "starting" for g in s.groups for e in g.entries]
         slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
         slack_lines += [f"• {slack_escape(e['title'])} ({slack_escape(e['team'])})" for e in starting[:5]]
         slack_lines.append(f"<{url}|{link_text}>")
@@ -160,6 +160,7 @@ def digest_deliver(*, digest: Digest) -> int:
     already = set(
         Subscription.objects.filter(deliveries__key=key).values_list("pk", flat=True)
     )
+    stored = sections_from_json(digest.sections)
     cache: dict[tuple, dict | None] = {}
     messages = []
     for subscription in subscriptions_for_topic(DIGEST_TOPIC):
@@ -167,9 +168,10 @@ def digest_deliver(*, digest: Digest) -> int:
             continue
         filter_key = _filter_key(subscription)
         if filter_key not in cache:
-            sections = digest.sections
+            sections = stored
             if _has_filters(subscription):
-                sections = sections_filter(digest.sections, subscription_wants_entry(subscription))
+                wants = subscription_wants_entry(subscription)
+                sections = [section.filtered(wants) for section in stored]
             # A filtered subscription left with nothing is skipped (see the module docstring).
             nothing = _has_filters(subscription) and not sections_change_ids(sections)
             cache[filter_key] = None if nothing else _payloads(digest, sections)

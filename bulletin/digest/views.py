@@ -12,8 +12,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bulletin.digest.compiling import digest_compile, sections_for_display
+from bulletin.digest.compiling import digest_compile
 from bulletin.digest.models import Digest, DigestRead
+from bulletin.digest.rendering import sections_for_display
+from bulletin.digest.sections import sections_counts, sections_from_json
 from bulletin.digest.selectors import digest_agent_reads
 from bulletin.permissions import can_see_digest_reads, can_view_flags
 from bulletin.weeks import week_label, week_monday
@@ -37,7 +39,7 @@ def _show(request, week: str):
         raise Http404(_("No digest for this week."))
     context = {
         "digest": digest,
-        "sections": sections_for_display(digest.sections),
+        "sections": sections_for_display(sections_from_json(digest.sections)),
         "digest_url": digest.get_absolute_url(),
         "addenda": [a for a in digest.addenda.all() if a.diff.get("fields")],
         "read": DigestRead.objects.filter(digest=digest, user=request.user).first(),
@@ -76,7 +78,8 @@ def digest_archive(request):
     digests = list(Digest.objects.only("week", "monday", "revision", "compiled_at", "sections"))
     read = set(DigestRead.objects.filter(user=request.user).values_list("digest_id", flat=True))
     rows = [
-        {"digest": d, "counts": {s["key"]: s["count"] for s in d.sections}, "read": d.pk in read} for d in digests
+        {"digest": d, "counts": sections_counts(sections_from_json(d.sections)), "read": d.pk in read}
+        for d in digests
     ]
     # SITE_URL, as for the calendar link: the address people reach the service by, not this request's host.
     token = urlencode({"token": feed_token_for(user=request.user).key})

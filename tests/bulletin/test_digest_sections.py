@@ -127,3 +127,55 @@ def test_iso_week_label_crosses_new_year():
     assert week_label(datetime.date(2027, 1, 1)) == "2026-W53"
     assert week_monday("2026-W53") == datetime.date(2026, 12, 28)
     assert week_label(MONDAY) == WEEK
+
+
+def _migration():
+    import importlib
+
+    return importlib.import_module("bulletin.migrations.0005_digest_sections_one_shape")
+
+
+@time_machine.travel(MONDAY, tick=False)
+def test_a_digest_stored_in_the_old_shape_reads_the_same_and_is_not_sent_again(publish, make_text, monkeypatch):
+    from django.apps import apps
+
+    from bulletin.texts.flags import flags_scan_change
+
+    monkeypatch.setattr("bulletin.digest.sections.TEXTS_TO_UPDATE_SHOWN", 1)
+    change = publish("Lieferzeit länger", starts=1, facts=[("5–7 Werktage", "10–14 Werktage")])
+    for number in range(3):
+        make_text(f"Text {number}: 5–7 Werktage.", title=f"Makro {number}")
+    flags_scan_change(change_id=change.pk)
+    digest = digest_compile(week=WEEK).digest
+    current = digest.sections
+    # The old shape: no `more` on change sections, the texts section ending with a {"more": N} entry.
+    old = []
+    for section in current:
+        section = {name: value for name, value in section.items() if name not in ("more", "more_url")}
+        if section["kind"] == "texts":
+            more = {"url": current[-1]["more_url"], "overdue": False, "more": 2, "title": "2 more texts to update"}
+            section = {**section, "entries": [*section["entries"], more], "count": 2}
+        old.append(section)
+    Digest.objects.filter(pk=digest.pk).update(sections=old, content_hash="from the old code")
+
+    _migration().forwards(apps, None)
+
+    digest.refresh_from_db()
+    assert digest.sections == current
+    again = digest_compile(week=WEEK)
+    assert not again.changed and again.digest.revision == 1
+
+
+def test_a_texts_entry_stored_before_it_kept_its_parts_shows_its_line(client, agent):
+    from django.apps import apps
+
+    line = "überfällig · Logistik · „5–7 Werktage“ → „10–14 Werktage“ · Lieferzeit länger"
+    Digest.objects.create(
+        week=WEEK, monday=MONDAY, compiled_at=timezone.now(), markdown="", html="", content_hash="x",
+        sections=[{"key": "texts", "title": "Texts to update", "kind": "texts", "count": 1,
+                   "entries": [{"title": "Makro", "url": "http://x/flags/1/", "overdue": True, "detail": line}]}],
+    )
+    _migration().forwards(apps, None)
+    client.force_login(agent)
+    page = client.get(f"/digest/{WEEK}/").content.decode()
+    assert "Makro</a>: überfällig · Logistik · „5–7 Werktage“ → „10–14 Werktage“ · Lieferzeit länger" in page

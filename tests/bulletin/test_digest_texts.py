@@ -52,15 +52,16 @@ def test_digest_page_shows_texts_to_update(client, agent, publish, make_text):
 def test_a_digest_shows_the_first_texts_to_update_and_points_to_the_queue_for_the_rest(
     publish, make_text, monkeypatch
 ):
-    monkeypatch.setattr("bulletin.digest.compiling.TEXTS_TO_UPDATE_SHOWN", 2)
+    monkeypatch.setattr("bulletin.digest.sections.TEXTS_TO_UPDATE_SHOWN", 2)
     change = publish("Lieferzeit länger", starts=1, facts=[("5–7 Werktage", "10–14 Werktage")])
     for number in range(5):
         make_text(f"Text {number}: 5–7 Werktage.", title=f"Makro {number}")
     flags_scan_change(change_id=change.pk)
 
-    entries = _texts(digest_compile(week=WEEK).digest)
-    assert len(entries) == 3
-    assert entries[-1]["title"] == "3 more texts to update" and entries[-1]["url"].endswith("/flags/?status=open")
+    digest = digest_compile(week=WEEK).digest
+    section = next(section for section in digest.sections if section["key"] == "texts")
+    assert len(section["entries"]) == 2 and section["more"] == 3 and section["count"] == 5
+    assert "[3 more texts to update](http://127.0.0.1:8000/flags/?status=open)" in digest.markdown
 
 
 @time_machine.travel(MONDAY, tick=False)

@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from bulletin.digest.compiling import SECTION_TITLES, digest_compile
+from bulletin.digest.compiling import digest_compile
 from bulletin.digest.delivery import digest_deliver
+from bulletin.digest.rendering import section_title
+from bulletin.digest.sections import sections_from_json
 from bulletin.weeks import week_monday
 
 
@@ -24,8 +26,8 @@ class Command(BaseCommand):
         digest = result.digest
         state = "new" if result.created else ("changed" if result.changed else "unchanged")
         self.stdout.write(f"Week {digest.week}, revision {digest.revision} ({state})")
-        for section in digest.sections:
-            self.stdout.write(f"  {SECTION_TITLES.get(section['key'], section['title'])}: {section['count']}")
+        for section in sections_from_json(digest.sections):
+            self.stdout.write(f"  {section_title(section)}: {section.count}")
         if send:
             created = digest_deliver(digest=digest)
             self.stdout.write(f"Deliveries recorded: {created}")
