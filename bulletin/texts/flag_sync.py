@@ -1,0 +1,303 @@
+"""Making the flag table agree with what a scan found: first a plan (reads only), then its writes.
+
+A scan finds pairs of (support text, fact change) whose old wording the text
+states. Within the scan's scope, the plan decides for every flag what happens:
+
+- found and no flag yet → open; found and resolved → open again (the text
+  regressed); found and dismissed by Bulletin itself → open again (the change
+  became active again); a person's dismissal stands, even once their account is deleted.
+- found and open → its spot and proposal refreshed when the text or the wording changed since.
+- open and not found while text and phrase are active → resolved: a re-scan of the
+  text verified that the old wording is gone; unless the change's old wording
+  itself was edited since (its fact change keeps its id) → dismissed.
+- open while its change is withdrawn or ended, its fact change removed or its text
+  deactivated → dismissed with that reason and no person.
+
+Applying is idempotent: every write is conditional on the status the plan saw, so
+scans running side by side cannot undo each other, and one flag per (text, fact
+change) is a unique constraint.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.normalising import normalise
+from bulletin.texts.spots import spot_locate
+from changes.models import Change
+
+# Rows per query when reading or writing by id.
+QUERY_CHUNK = 2000
+
+
+@dataclass
+class ScanResult:
+    opened: int = 0
+    reopened: int = 0
+    refreshed: int = 0
+    resolved: int = 0
+    dismissed: int = 0
+    texts_scanned: int = 0
+    phrases: int = 0
+
+    def __add__(self, other):
+        return ScanResult(*(a + b for a, b in zip(vars(self).values(), vars(other).values(), strict=True)))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """The old wording of one active fact change, as scans look for it."""
+
+    fact_id: int
+    change_id: int
+    old_text: str
+    new_text: str
+    normalised: str
+
+
+class Found(NamedTuple):
+    """A text that states a fact change's old wording."""
+
+    text_id: int
+    fact_id: int
+
+
+@dataclass(frozen=True)
+class ExistingFlag:
+    id: int
+    text_id: int
+    fact_id: int | None  # None once its fact change was deleted
+    change_id: int
+    status: str
+    dismissed_by_bulletin: bool
+    updated_at: datetime.datetime
+    old_text: str
+    new_text: str
+
+    @property
+    def key(self) -> tuple[int, int]:
+        # A flag whose fact change was deleted matches no scan; a negative stand-in keeps such flags apart.
+        return (self.text_id, self.fact_id if self.fact_id is not None else -self.id)
+
+
+@dataclass
+class SyncPlan:
+    create: list[Found] = field(default_factory=list)
+    reopen: list[tuple[int, Found]] = field(default_factory=list)  # (flag id, what was found)
+    refresh: list[tuple[int, Found]] = field(default_factory=list)
+    resolve: list[int] = field(default_factory=list)
+    dismiss: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason → flag ids
+
+    @property
+    def texts_to_locate(self) -> set[int]:
+        """The texts whose spot (excerpt, proposal) the writes need."""
+        return {found.text_id for found in self.create} | {
+            found.text_id for _flag_id, found in (*self.reopen, *self.refresh)
+        }
+
+
+def _existing_flags(scope: Q) -> dict[tuple[int, int], ExistingFlag]:
+    rows = Flag.objects.filter(scope).values_list(
+        "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "updated_at",
+        "old_text", "new_text",
+    )
+    flags = (ExistingFlag(*row) for row in rows)
+    return {flag.key: flag for flag in flags}
+
+
+def _by_id(manager, ids, field_name: str) -> dict:
+    """{pk: value of field_name} for these ids, a few thousand per query."""
+    ids, values = list(ids), {}
+    for start in range(0, len(ids), QUERY_CHUNK):
+        values.update(manager.filter(pk__in=ids[start : start + QUERY_CHUNK]).values_list("pk", field_name))
+    return values
+
+
+def _in_service_language(message: Callable[[], str]) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return message()
+
+
+def _inactive_reason(change: Change | None, *, day: datetime.date) -> str:
+    if change is None or change.status == Change.Status.WITHDRAWN:
+        return _in_service_language(lambda: _("Change withdrawn."))
+    if change.status != Change.Status.PUBLISHED:
+        return _in_service_language(lambda: _("Change no longer published."))
+    if change.effective_until is not None and change.effective_until < day:
+        return _in_service_language(lambda: _("Change ended."))
+    return _in_service_language(lambda: _("Fact change removed from the change."))
+
+
+def sync_plan(
+    *,
+    found: set[Found],
+    phrases: dict[int, Phrase],
+    scope: Q,
+    text_is_active: Callable[[int], bool],
+    day: datetime.date,
+) -> SyncPlan:
+    """What to write so that the flags inside `scope` agree with `found`. Reads only."""
+    existing = _existing_flags(scope)
+    plan = SyncPlan()
+
+    maybe_refresh: list[tuple[ExistingFlag, Found]] = []
+    for pair in map(Found._make, found):
+        flag = existing.get(pair)
+        if flag is None:
+            plan.create.append(pair)
+        elif flag.status == Flag.Status.RESOLVED or (
+            flag.status == Flag.Status.DISMISSED and flag.dismissed_by_bulletin
+        ):
+            plan.reopen.append((flag.id, pair))
+        elif flag.status == Flag.Status.OPEN:
+            maybe_refresh.append((flag, pair))
+    if maybe_refresh:
+        text_updated = _by_id(SupportText.objects, {pair.text_id for _flag, pair in maybe_refresh}, "updated_at")
+        for flag, pair in maybe_refresh:
+            phrase = phrases[pair.fact_id]
+            wording_changed = (flag.old_text, flag.new_text) != (phrase.old_text, phrase.new_text)
+            if text_updated[pair.text_id] >= flag.updated_at or wording_changed:
+                plan.refresh.append((flag.id, pair))
+
+    # Open flags the scan did not find: verified gone, or no longer asked for.
+    gone = [flag for key, flag in existing.items() if flag.status == Flag.Status.OPEN and key not in found]
+    changes = Change.objects.in_bulk({flag.change_id for flag in gone}) if gone else {}
+    reasons: dict[int, str] = {}
+    for flag in gone:
+        phrase = phrases.get(flag.fact_id)
+        if not text_is_active(flag.text_id):
+            plan.dismiss[_in_service_language(lambda: _("Support text deactivated."))].append(flag.id)
+        elif phrase is not None and normalise(flag.old_text) != phrase.normalised:
+            # The text was not fixed: the change now looks for another wording, which this text lacks.
+            reason = _in_service_language(
+                lambda: _("The change's old wording was edited; this text does not say the new one.")
+            )
+            plan.dismiss[reason].append(flag.id)
+        elif phrase is not None:
+            plan.resolve.append(flag.id)
+        else:
+            if flag.change_id not in reasons:
+                reasons[flag.change_id] = _inactive_reason(changes.get(flag.change_id), day=day)
+            plan.dismiss[reasons[flag.change_id]].append(flag.id)
+    return plan
+
+
+def _spot_fields(*, body: str, normalised: str, phrase: Phrase) -> dict:
+    spot = spot_locate(body=body, phrase=phrase.normalised, new_text=phrase.new_text, normalised=normalised)
+    if spot is None:  # pragma: no cover - the fast and the mapped normaliser disagree on an exotic input
+        return {"excerpt": "", "match_start": 0, "match_end": 0, "proposed_text": ""}
+    return {
+        "excerpt": spot.excerpt,
+        "match_start": spot.start,
+        "match_end": spot.end,
+        "proposed_text": spot.proposed_text,
+    }
+
+
+def sync_apply(plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.datetime) -> ScanResult:
+    """Write the plan; call inside the scan's transaction. Every update is conditional on the status planned for."""
+    texts: dict[int, tuple[str, str]] = {}
+    text_ids = list(plan.texts_to_locate)
+    for start in range(0, len(text_ids), QUERY_CHUNK):
+        rows = SupportText.objects.filter(pk__in=text_ids[start : start + QUERY_CHUNK])
+        rows = rows.values_list("pk", "body", "body_normalised")
+        texts.update((pk, (body, normalised)) for pk, body, normalised in rows)
+
+    def spot(pair: Found) -> dict:
+        body, normalised = texts[pair.text_id]
+        return _spot_fields(body=body, normalised=normalised, phrase=phrases[pair.fact_id])
+
+    def wording(pair: Found) -> dict:
+        phrase = phrases[pair.fact_id]
+        return {"old_text": phrase.old_text, "new_text": phrase.new_text}
+
+    result = ScanResult()
+    new_flags = [
+        {
+            "support_text_id": pair.text_id,
+            "fact_change_id": pair.fact_id,
+            "change_id": phrases[pair.fact_id].change_id,
+            **wording(pair),
+            **spot(pair),
+        }
+        for pair in plan.create
+    ]
+    flags_insert(new_flags, now=now)
+    result.opened = len(new_flags)
+
+    for flag_id, pair in plan.reopen:
+        result.reopened += Flag.objects.filter(pk=flag_id).exclude(status=Flag.Status.OPEN).update(
+            status=Flag.Status.OPEN,
+            resolved_at=None,
+            dismissed_at=None,
+            dismissed_by_bulletin=False,
+            dismiss_reason="",
+            updated_at=now,
+            **wording(pair),
+            **spot(pair),
+        )
+    for flag_id, pair in plan.refresh:
+        result.refreshed += Flag.objects.filter(pk=flag_id, status=Flag.Status.OPEN).update(
+            updated_at=now, **wording(pair), **spot(pair)
+        )
+    if plan.resolve:
+        result.resolved = Flag.objects.filter(pk__in=plan.resolve, status=Flag.Status.OPEN).update(
+            status=Flag.Status.RESOLVED, resolved_at=now, updated_at=now
+        )
+    for reason, ids in plan.dismiss.items():
+        result.dismissed += Flag.objects.filter(pk__in=ids, status=Flag.Status.OPEN).update(
+            status=Flag.Status.DISMISSED,
+            dismissed_at=now,
+            dismissed_by=None,
+            dismissed_by_bulletin=True,
+            dismiss_reason=reason,
+            updated_at=now,
+        )
+    return result
+
+
+_INSERT_COLUMNS = (
+    "support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "excerpt", "match_start", "match_end",
+    "proposed_text",
+)
+
+
+def flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
+    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any that a scan beside this one just opened.
+
+    On PostgreSQL the rows go through COPY and a temporary table: building the
+    INSERT (or only the model instances) for thousands of flags with long proposed
+    texts costs more than the scan that found them (the first full re-scan opens every flag).
+    """
+    if connection.vendor != "postgresql":
+        Flag.objects.bulk_create([Flag(**flag) for flag in flags], batch_size=QUERY_CHUNK, ignore_conflicts=True)
+        return
+    if not flags:
+        return
+    columns = ", ".join(_INSERT_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bulletin_new_flag (support_text_id bigint, change_id bigint, fact_change_id bigint, "
+            "old_text varchar(200), new_text varchar(200), excerpt text, match_start integer, match_end integer, "
+            "proposed_text text) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:
+            for flag in flags:
+                copy.write_row([flag[name] for name in _INSERT_COLUMNS])
+        cursor.execute(
+            f"INSERT INTO {Flag._meta.db_table} "
+            f"({columns}, status, dismiss_reason, dismissed_by_bulletin, created_at, updated_at) "
+            f"SELECT {columns}, %s, '', false, %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
+            [Flag.Status.OPEN, now, now],
+        )
+        # Dropped here too: a caller's outer transaction would keep it past the next scan.
+        cursor.execute("DROP TABLE bulletin_new_flag")
