@@ -129,10 +129,7 @@ class SupportTextBulk(APIView):
         if errors:
             raise ValidationError(errors)
         with transaction.atomic():
-            try:
-                result = support_texts_import(rows=enumerate(texts), source=source)
-            except DjangoValidationError as error:
-                raise ValidationError(error.message_dict) from None
+            result = support_texts_import(rows=enumerate(texts), source=source)
             flags_scan_texts_enqueue(text_ids=result.changed_ids)
         return Response(
             {**result.as_dict(), "errors": [{"index": index, "errors": errs} for index, errs in result.rejected]}
@@ -223,9 +220,6 @@ class FlagDismiss(APIView):
             raise PermissionDenied("Only support agents and staff dismiss flags.")
         serializer = DismissSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            flag_dismiss(flag=flag, user=request.user, reason=serializer.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise ValidationError(error.message_dict) from None
+        flag_dismiss(flag=flag, user=request.user, reason=serializer.validated_data["reason"])
         flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
         return Response(FlagSerializer(flag).data, status=status.HTTP_200_OK)

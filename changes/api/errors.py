@@ -1,7 +1,6 @@
 """Turning the services' Django exceptions into API answers, and describing error answers in the schema."""
 
 import re
-from contextlib import contextmanager
 
 from django.core import exceptions as django_exceptions
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
@@ -11,22 +10,23 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler
 
 
-@contextmanager
-def service_errors():
-    """Raise the DRF twin of a service's ValidationError (400) or PermissionDenied (403), keeping the messages."""
-    try:
-        yield
-    except django_exceptions.PermissionDenied as error:
-        raise exceptions.PermissionDenied(str(error) or None) from error
-    except django_exceptions.ValidationError as error:
+def _drf_twin(error: Exception) -> Exception:
+    """The DRF exception for a service's Django one, keeping the messages: a ValidationError is a 400 naming
+    each field (`non_field_errors` for the rest), a PermissionDenied a 403 with its reason."""
+    if isinstance(error, django_exceptions.PermissionDenied):
+        return exceptions.PermissionDenied(str(error) or None)
+    if isinstance(error, django_exceptions.ValidationError):
         if hasattr(error, "error_dict"):
-            detail = {
-                ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
-                for field, messages in error.message_dict.items()
-            }
-        else:
-            detail = {"non_field_errors": error.messages}
-        raise exceptions.ValidationError(detail) from error
+            return exceptions.ValidationError(
+                {
+                    ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+                    for field, messages in error.message_dict.items()
+                }
+            )
+        return exceptions.ValidationError({"non_field_errors": error.messages})
+    if isinstance(error, RequestDataTooBig):  # Django would send an HTML 400
+        return RequestTooLarge()
+    return error
 
 
 def object_id(raw) -> int:
@@ -60,10 +60,9 @@ WRITE_ERRORS = {400: BAD_REQUEST, **READ_ERRORS}
 
 
 def api_exception_handler(exc, context):
-    """DRF's handler, plus a JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE (Django would send an HTML 400)."""
-    if isinstance(exc, RequestDataTooBig):
-        exc = RequestTooLarge()
-    return exception_handler(exc, context)
+    """DRF's handler, for the services' Django exceptions too (the one place they become API answers), and a
+    JSON 413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    return exception_handler(_drf_twin(exc), context)
 
 
 class RequestTooLarge(exceptions.APIException):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from changes import services
 from changes.api.conditional import detail_validators, list_validators
-from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERRORS, object_id, service_errors
+from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import ChangeApiFilter
 from changes.api.pagination import ChangePagination
 from changes.api.parsers import SafeJSONParser
@@ -92,8 +92,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data, facts = serializer.service_arguments()
-        with service_errors():
-            change = services.change_create(user=request.user, data=data, facts=facts or ())
+        change = services.change_create(user=request.user, data=data, facts=facts or ())
         location = reverse("api:change-detail", args=[change.pk])
         return Response(self.get_serializer(self._fresh(change)).data, status=201, headers={"Location": location})
 
@@ -120,15 +119,13 @@ class ChangeViewSet(viewsets.GenericViewSet):
         serializer = self.get_serializer(change, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data, facts = serializer.service_arguments()
-        with service_errors():
-            services.change_update(change=change, user=request.user, data=data, facts=facts)
+        services.change_update(change=change, user=request.user, data=data, facts=facts)
         return Response(self.get_serializer(self._fresh(change)).data)
 
     def _transition(self, service):
         change = self.get_object()
         self._require_manage(change)
-        with service_errors():
-            service(change=change, user=self.request.user)
+        service(change=change, user=self.request.user)
         return Response(self.get_serializer(self._fresh(change)).data)
 
     @extend_schema(summary="Publish a draft", request=None, responses={200: ChangeSerializer, **WRITE_ERRORS})
