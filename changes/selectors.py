@@ -1,8 +1,11 @@
-"""Reading changes: the week's boundaries and the edit history shown on a change's page."""
+"""Reading changes: the week's boundaries, the edit history shown on a change's page, JSON list lookups."""
 
 import datetime
 from dataclasses import dataclass, field
 
+from django.db import connection
+from django.db.models import BooleanField, Model, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from changes.models import Change, FactChange, Team
@@ -13,6 +16,22 @@ def week_bounds(day: datetime.date | None = None) -> tuple[datetime.date, dateti
     day = day or timezone.localdate()
     monday = day - datetime.timedelta(days=day.weekday())
     return monday, monday + datetime.timedelta(days=6)
+
+
+def json_list_contains(model: type[Model], field: str, value: str) -> Q:
+    """Rows of `model` whose JSON list `field` (channels, tags) holds `value`, exactly.
+
+    PostgreSQL answers with JSON containment (and its GIN-able @>); SQLite, the
+    embedded default, has no containment lookup, so its JSON1 json_each looks
+    through the list.
+    """
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field}__contains": [value]})
+    column = f'"{model._meta.db_table}"."{model._meta.get_field(field).column}"'
+    has_item = RawSQL(
+        f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = %s)", [value], output_field=BooleanField()
+    )
+    return Q(has_item)
 
 
 def fact_texts_by_change(*, change_ids) -> dict[int, list[dict]]:

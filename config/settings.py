@@ -128,6 +128,10 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 except Exception as exc:  # dj-database-url raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web, worker and beat write to one file: a transaction takes the write lock when it begins, so
+    # writers wait their turn (up to the timeout) instead of failing half-way with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Change has a covering index (INCLUDE columns) for PostgreSQL; SQLite builds it
 # without the extra columns, which is fine for the demo.

@@ -24,6 +24,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not Django's shared in-memory database: its table locks fail threads (live server,
+    # worker, racing compilations) at once instead of letting them wait as the service's file does.
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-{_worker}.sqlite3")}  # noqa: F405
+
 # Live-server and worker threads must not keep connections open past a request,
 # or the test database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

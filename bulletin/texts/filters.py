@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from bulletin.texts.models import Flag, SupportText
 from changes.filters import YES_NO
 from changes.models import Change, Team
+from changes.selectors import json_list_contains
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -72,7 +73,7 @@ class SupportTextFilter(django_filters.FilterSet):
         fields = ["kind", "source", "language", "tag", "flagged"]
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__contains=[value]) if value else queryset
+        return queryset.filter(json_list_contains(SupportText, "tags", value)) if value else queryset
 
     def filter_flagged(self, queryset, name, value):
         open_flags = Flag.objects.filter(support_text=OuterRef("pk"), status=Flag.Status.OPEN)

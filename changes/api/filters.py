@@ -4,22 +4,13 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.api.serializers import SLUG
 from changes.models import Category, Change, Channel, Severity, Team
-
-
-def _json_list_contains(field: str, value: str) -> Q:
-    """Rows whose JSON list `field` holds `value`."""
-    if connection.features.supports_json_field_contains:
-        return Q(**{f"{field}__contains": [value]})
-    # SQLite (the no-setup demo) has no JSON containment; the list is stored as
-    # JSON text, so look for the quoted item.
-    return Q(**{f"{field}__icontains": f'"{value}"'})
+from changes.selectors import json_list_contains
 
 
 class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -123,10 +114,10 @@ class ChangeApiFilter(NotEmptyMixin, django_filters.FilterSet):
         return queryset.exclude(pk__in=Change.objects.active_on(today).values("pk"))
 
     def filter_channel(self, queryset, name, value):
-        return queryset.filter(_json_list_contains("channels", value))
+        return queryset.filter(json_list_contains(Change, "channels", value))
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(_json_list_contains("tags", value))
+        return queryset.filter(json_list_contains(Change, "tags", value))
 
     def filter_text(self, queryset, name, value):
         condition = Q()

@@ -156,6 +156,20 @@ def test_api_support_texts_filter_by_flagged_and_tag(agent, flag, make_text):
     assert client.get(f"/api/v1/support-texts/{flag.support_text_id}/").json()["open_flags"] == 1
 
 
+def test_a_tag_filter_matches_whole_tags_exactly(agent, make_text):
+    make_text("A", tags=["B2B"])
+    make_text("B", tags=['say "hi"', "b2b-extra"])
+    client = api(agent)
+
+    def bodies(tag):
+        return [item["body"] for item in client.get("/api/v1/support-texts/", {"tag": tag}).json()["results"]]
+
+    assert bodies("B2B") == ["A"]
+    assert bodies("b2b") == []
+    assert bodies('say "hi"') == ["B"]
+    assert bodies("b2b-") == []
+
+
 def test_api_bulk_upsert_reports_counts_and_per_item_errors(consumer):
     payload = {
         "source": "zendesk",
