@@ -13,8 +13,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Now
+from django.db.models import DateTimeField, F, Value
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
@@ -64,10 +63,12 @@ def outbox_enqueue_many(*, key: str, messages: list[tuple[Subscription, dict]]) 
             "subscription_id", flat=True
         )
     )
-    # Now() is an expression, which keeps Django 5.2 from its UNNEST form of bulk
+    # An expression (not a plain datetime) keeps Django 5.2 from its UNNEST form of bulk
     # INSERT: psycopg's client-side quoting of JSON inside arrays is about 10× slower.
+    # The time is this process's, as everywhere else (the database's clock may differ).
+    now = Value(timezone.now(), output_field=DateTimeField())
     rows = [
-        Delivery(subscription=subscription, key=key, payload=payload, next_attempt_at=Now())
+        Delivery(subscription=subscription, key=key, payload=payload, next_attempt_at=now)
         for subscription, payload in messages
         if subscription.pk not in existing
     ]

@@ -1,13 +1,32 @@
 import datetime
 import itertools
+import shutil
+import zoneinfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.utils import timezone
 
 from changes.models import Change, FactChange, Membership, Team
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def one_day_throughout():
+    """Every test lives inside one day in TIME_ZONE: the clock starts at noon today and ticks on.
+
+    Tests read "today" while they set up and the code reads it again; a run across midnight
+    in Berlin would otherwise see two days. Tests that need another moment travel there
+    themselves (time_machine nests).
+    """
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    noon = datetime.datetime.combine(datetime.datetime.now(zone).date(), datetime.time(12), tzinfo=zone)
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @pytest.fixture
@@ -106,6 +125,7 @@ def celery_worker(transactional_db):
     app.control.purge()
     with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
         yield app
+    app.control.purge()  # the queue is this process's own; leave nothing in Redis
 
 
 class FakeBroker:
@@ -133,6 +153,21 @@ def fake_broker(monkeypatch):
     return broker
 
 
+@pytest.fixture
+def finished_tasks():
+    """Ids of the tasks the test's worker has finished, so a test waits for a task instead of sleeping."""
+    from celery.signals import task_postrun
+
+    done: set[str] = set()
+
+    def record(sender=None, task_id=None, **kwargs):
+        done.add(task_id)
+
+    task_postrun.connect(record, weak=False)
+    yield done
+    task_postrun.disconnect(record)
+
+
 def wait_for(condition, *, timeout=20.0, interval=0.05):
     """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
     import time
@@ -155,3 +190,52 @@ def http_receiver():
     yield receiver
     server.shutdown()
     server.server_close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser(live_server, monkeypatch):
+    """The system Chromium, driven by Playwright, for pages of the live server.
+
+    Depends on live_server so Chromium closes its keep-alive connections before the server stops.
+    """
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+        # ORM calls made under Playwright's greenlet opened connections of their own, seen only from
+        # inside it; left open, they keep the test database from being dropped at the end of the run.
+        connections.close_all()
+
+
+@pytest.fixture
+def browser_page(browser, live_server):
+    """A page in a fresh English context; relative addresses go to the live server."""
+    context = browser.new_context(locale="en-GB", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    return page
+
+
+def log_in(page, username, password):
+    page.goto(f"{page.base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")

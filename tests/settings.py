@@ -34,6 +34,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # or the test database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
-# Parallel test processes (pytest-xdist) share one Redis: each gets its own queue, or one
-# process's worker would run another's tasks against a database it cannot see.
-CELERY_TASK_DEFAULT_QUEUE = f"celery-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+# Test processes running at once (pytest-xdist, or two runs on one machine) share one Redis: each
+# gets its own queue, or one process's worker would run another's tasks against a database it cannot see.
+CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from changes.models import Change, Membership
-from tests.browser.conftest import log_in
+from tests.conftest import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,45 +1,16 @@
-import os
-
 import pytest
 
 from bulletin.texts.flags import flags_scan_change
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-
 
 @pytest.fixture
-def page(transactional_db, monkeypatch):
-    """Chromium against a live server started for this test."""
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.db import connections
-    from django.test.testcases import LiveServerThread
-
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    server = LiveServerThread("127.0.0.1", static_handler=StaticFilesHandler, connections_override={})
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    url = f"http://127.0.0.1:{server.port}"
-    try:
-        with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            context = browser.new_context(base_url=url)
-            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url)
-            yield context.new_page()
-            browser.close()
-            # Inside Playwright's greenlet the test's ORM calls opened a connection of their own;
-            # left open, it keeps the test database from being dropped at the end of the run.
-            connections.close_all()
-    finally:
-        server.terminate()
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    return context.new_page()
 
 
 def test_agent_copies_the_proposed_text_and_sees_the_spot_highlighted(
