@@ -52,6 +52,17 @@ def change_entry(change: Change) -> dict:
     }
 
 
+def _section_json(section) -> dict:
+    """What every stored section says about itself."""
+    return {
+        "key": section.key,
+        "title": section.title,
+        "kind": section.kind,
+        "count": section.count,
+        "more": section.more,
+    }
+
+
 @dataclass(frozen=True)
 class ChangeGroup:
     category: str
@@ -96,14 +107,7 @@ class ChangeSection:
         return replace(self, groups=groups, more=self.count - sum(len(g.entries) for g in groups))
 
     def to_json(self) -> dict:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "kind": self.kind,
-            "count": self.count,
-            "more": self.more,
-            "groups": [group.to_json() for group in self.groups],
-        }
+        return {**_section_json(self), "groups": [group.to_json() for group in self.groups]}
 
 
 def text_entry_detail(entry: "TextEntry") -> str:
@@ -166,15 +170,7 @@ class TextSection:
         return self  # already at most TEXTS_TO_UPDATE_SHOWN
 
     def to_json(self) -> dict:
-        return {
-            "key": self.key,
-            "title": self.title,
-            "kind": self.kind,
-            "count": self.count,
-            "more": self.more,
-            "more_url": self.more_url,
-            "entries": [entry.to_json() for entry in self.entries],
-        }
+        return {**_section_json(self), "more_url": self.more_url, "entries": [e.to_json() for e in self.entries]}
 
 
 Section = ChangeSection | TextSection
