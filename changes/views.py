@@ -167,8 +167,9 @@ def feed_token_rotate_view(request):
     feed_token_rotate(user=request.user)
     messages.success(request, _("Your feed links were renewed. Old links no longer work."))
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "changes:list"
+    # Only a path on this site: "changes" or "//elsewhere" go to the list instead.
+    if not (target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
+        target = reverse("changes:list")
     return redirect(target)
 
 

@@ -1,8 +1,19 @@
 """Request checks that hold for every URL."""
 
+import codecs
+
 from django.http import HttpResponseBadRequest, JsonResponse
 
 NUL_MESSAGE = "Null characters are not allowed."
+FORM_ENCODING_MESSAGE = "Form data must be sent as UTF-8."
+_FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _bad_request(request, message: str, fields=()):
+    if request.path.startswith("/api/"):
+        body = {name.replace("\x00", "") or "detail": [message] for name in fields} or {"detail": message}
+        return JsonResponse(body, status=400)
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
 def refuse_nul_bytes(get_response):
@@ -16,9 +27,34 @@ def refuse_nul_bytes(get_response):
         names = [name for name, values in request.GET.lists() if "\x00" in name + "".join(values)]
         if not names and "\x00" not in request.path:
             return get_response(request)
-        if request.path.startswith("/api/"):
-            body = {name.replace("\x00", "") or "detail": [NUL_MESSAGE] for name in names} or {"detail": NUL_MESSAGE}
-            return JsonResponse(body, status=400)
-        return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return _bad_request(request, NUL_MESSAGE, names)
+
+    return middleware
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name in {"utf-8", "ascii"}
+    except LookupError:
+        return False
+
+
+def refuse_forms_not_in_utf8(get_response):
+    """A form body in another encoding (or not decodable as UTF-8) is a 400.
+
+    Django decodes form data as UTF-8 whatever the request declares, and a
+    `charset=utf-16` body raised UnicodeDecodeError, a 500, on every POST address.
+    """
+
+    def middleware(request):
+        if request.content_type in _FORM_TYPES:
+            if not _is_utf8(request.content_params.get("charset", "utf-8")):
+                return _bad_request(request, FORM_ENCODING_MESSAGE)
+            if request.content_type == "application/x-www-form-urlencoded":
+                try:
+                    request.body.decode("utf-8")
+                except UnicodeDecodeError:
+                    return _bad_request(request, FORM_ENCODING_MESSAGE)
+        return get_response(request)
 
     return middleware

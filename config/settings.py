@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 LOCALE_PATHS = [BASE_DIR / app / "locale" for app in ("changes", "bulletin", "notifications")]
 
 MIDDLEWARE = [
+    "config.middleware.refuse_forms_not_in_utf8",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -36,3 +36,18 @@ def test_a_body_over_the_upload_limit_is_a_json_413(token_client, staff, setting
     text = {"external_id": "1", "kind": "faq", "title": "T", "body": "x" * 2000}
     response = token_client(staff).post("/api/v1/support-texts/bulk/", {"source": "z", "texts": [text]}, format="json")
     assert response.status_code == 413 and "too large" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/", "/changes/feed-token/rotate/", "/i18n/setlang/"])
+@pytest.mark.parametrize("charset", ["utf-16", "no-such-charset"])
+def test_a_form_not_in_utf8_is_a_400_even_for_anonymous_visitors(client, url, charset):
+    body = "username=anna&password=x".encode("utf-16")
+    response = client.generic("POST", url, body, content_type=f"application/x-www-form-urlencoded; charset={charset}")
+    assert response.status_code == 400 and b"UTF-8" in response.content
+
+
+def test_a_form_body_that_is_not_utf8_is_a_400_naming_why_in_the_api(token_client, staff):
+    response = token_client(staff).generic(
+        "POST", "/api/v1/changes/", b"title=\xff\xfe", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400 and response.json() == {"detail": "Form data must be sent as UTF-8."}

@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from changes.feeds import feed_token_for, feed_user
@@ -16,3 +17,10 @@ def test_rotation_never_redirects_off_site(client, agent):
     client.force_login(agent)
     response = client.post(reverse("changes:feed-token-rotate"), {"next": "https://evil.example/"})
     assert response["Location"] == reverse("changes:list")
+
+
+@pytest.mark.parametrize("target", ["changes", "changes:list", "//evil.example/", "javascript:alert(1)"])
+def test_rotating_with_a_next_that_is_no_local_path_goes_to_the_list(client, lead, target):
+    client.force_login(lead)
+    response = client.post(reverse("changes:feed-token-rotate"), {"next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("changes:list")
