@@ -1,8 +1,13 @@
 """Request checks that hold for every URL."""
 
 import codecs
+import logging
 
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 NUL_MESSAGE = "Null characters are not allowed."
 FORM_ENCODING_MESSAGE = "Form data must be sent as UTF-8."
@@ -58,3 +63,41 @@ def refuse_forms_not_in_utf8(get_response):
         return get_response(request)
 
     return middleware
+
+
+class DatabaseUnavailable:
+    """While the database cannot be reached, pages and the API answer 503 with a short message, not a 500.
+
+    Only connection failures: an OperationalError raised inside a working connection
+    (a lock timeout, say) is a bug to see as one.
+    """
+
+    RETRY_AFTER_SECONDS = 30
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError) or not _connection_failed(exception):
+            return None
+        logger.error("Database unreachable for %s %s: %s", request.method, request.path, exception)
+        message = _("Bulletin cannot reach its database right now. Please try again in a minute.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response
+
+
+def _connection_failed(error: Exception) -> bool:
+    """Whether the error means no working connection (none could be opened, or the one held broke)."""
+    if isinstance(error, InterfaceError) or connection.connection is None:
+        return True
+    try:
+        return not connection.is_usable()
+    except Exception:  # asking a broken connection can fail in its own way
+        return True

@@ -88,7 +88,7 @@ INSTALLED_APPS = [
 
 # Searched before the installed apps' catalogs: Django's own would otherwise win for shared words
 # ("Change" is the verb "Ändern" in the admin's, "Save" is "Sichern").
-LOCALE_PATHS = [BASE_DIR / app / "locale" for app in ("changes", "bulletin", "notifications")]
+LOCALE_PATHS = [BASE_DIR / app / "locale" for app in ("changes", "bulletin", "notifications", "config")]
 
 MIDDLEWARE = [
     "config.middleware.refuse_forms_not_in_utf8",
@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.refuse_nul_bytes",
+    "config.middleware.DatabaseUnavailable",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -126,7 +127,9 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Persistent connections are checked before each request reuses them: after a database restart
+    # the first request on every stale one answered 500.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 except Exception as exc:  # dj-database-url raises several types for bad URLs
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
