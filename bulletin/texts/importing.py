@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ijson
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
@@ -41,6 +42,10 @@ _FALSE = {"0", "false", "no", "off", "nein", "falsch", "inaktiv"}
 REQUIRED_COLUMNS = ("external_id", "kind", "title", "body")
 # A body may be long; the csv module refuses fields over 128 KiB by default.
 CSV_FIELD_LIMIT = 2**31 - 1
+# No support text runs longer; a CSV record that does stems from an unclosed quote, which would
+# swallow the rest of the file into one field.
+CSV_RECORD_MAX_LINES = 1000
+CSV_RECORD_MAX_CHARS = 1024 * 1024
 
 
 def _unstorable_message() -> str:
@@ -54,6 +59,10 @@ class ImportResult:
     unchanged: int = 0
     rejected: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line or index, {field: reason})
     changed_ids: list[int] = field(default_factory=list)  # created or updated: these need a scan
+
+    @property
+    def records(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.rejected)
 
     def as_dict(self) -> dict:
         return {
@@ -174,6 +183,7 @@ def support_texts_import(
     source: str,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    result: ImportResult | None = None,
 ) -> ImportResult:
     """Upsert support texts by (source, external_id); `rows` are (line number or index, row dict).
 
@@ -181,11 +191,12 @@ def support_texts_import(
     unchanged. Each batch commits on its own; a rejected row is reported with its
     line and reasons and does not affect the others. A later row with an
     external id already seen in this import is rejected. Does not scan: callers
-    queue flags_scan_texts_enqueue(result.changed_ids).
+    queue flags_scan_texts_enqueue(result.changed_ids). Pass your own `result` to
+    know what was committed even when reading the rows fails halfway.
     """
     source = support_text_source_clean(source)
     teams = dict(Team.objects.values_list("slug", "pk"))
-    result = ImportResult()
+    result = result if result is not None else ImportResult()
     seen: dict[str, int] = {}
     batch: list[tuple[int, dict]] = []
     statistics = _Statistics()
@@ -347,45 +358,65 @@ def support_text_rows_read(path: Path, *, encoding: str | None = None) -> Iterat
     A JSON line that does not parse yields a row {"__error__": reason} so the caller can report it;
     so does a CSV record the csv module cannot read. For a JSON array the number is the item's
     position. Raises ValidationError on `file`, before yielding anything, when the file is not
-    UTF-8 (and no `encoding` is named) or a CSV header lacks a required column.
+    text in its encoding (UTF-8 unless `encoding` names another), a CSV header lacks a required
+    column, or a CSV record runs on for more lines or characters than any text (an unclosed quote).
     """
-    if encoding is None:
-        _utf8_check(path)
-    with open(path, encoding=encoding or "utf-8-sig", newline="") as handle:
+    encoding = encoding or "utf-8"
+    file_lines(path, encoding=encoding)  # refuses a file that does not decode, before anything is written
+    suffix = path.suffix.lower()
+    with open(path, encoding=_bom_aware(encoding), newline="") as handle:
         head = handle.read(4096).lstrip()
-        handle.seek(0)
-        suffix = path.suffix.lower()
-        if head.startswith("[") and suffix != ".csv":
-            yield from _json_array_rows(handle)
-        elif suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.startswith("{")):
+    if head.startswith("[") and suffix != ".csv":
+        yield from _json_array_rows(path, encoding=encoding)
+    elif suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.startswith("{")):
+        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
             yield from _jsonl_rows(handle)
-        else:
+    else:
+        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
+            for _row in _csv_rows(handle, strict=True):  # the structure first: an unclosed quote stops it here
+                pass
+        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
             yield from _csv_rows(handle)
 
 
-def _utf8_check(path: Path) -> None:
-    """Read the whole file once before importing any of it: a decoding error halfway would leave half an import."""
-    decoder, line = codecs.getincrementaldecoder("utf-8")(), 1
+def _bom_aware(encoding: str) -> str:
+    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def file_lines(path: Path, *, encoding: str = "utf-8") -> int:
+    """The number of lines in the file, read once in `encoding` before any of it is imported: a decoding
+    error halfway would leave half an import. Raises ValidationError on `file` naming the line."""
+    decoder, line = codecs.getincrementaldecoder(encoding)(), 1
+    lines, last = 0, "\n"
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(1 << 20)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
                 line += chunk.count(b"\n", 0, error.start)
-                message = _("Not UTF-8 text (line %(line)s). Save it as UTF-8 or name its encoding.")
-                raise ValidationError({"file": message % {"line": line}}) from None
-            if not chunk:
-                return
+                if codecs.lookup(encoding).name == "utf-8":
+                    message = _("Not UTF-8 text (line %(line)s). Save it as UTF-8 or name its encoding.")
+                else:
+                    message = _("Not %(encoding)s text (line %(line)s).")
+                raise ValidationError({"file": message % {"line": line, "encoding": encoding}}) from None
+            lines += text.count("\n")
+            last = text[-1:] or last
             line += chunk.count(b"\n")
+            if not chunk:
+                return lines + (last != "\n")  # a last line without its line break counts too
 
 
-def _json_array_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
-    try:
-        items = json.load(handle)
-    except json.JSONDecodeError as error:
-        raise ValidationError({"file": _("Not valid JSON: %(error)s") % {"error": error.msg}}) from None
-    yield from enumerate(items, start=1)
+def _json_array_rows(path: Path, *, encoding: str) -> Iterator[tuple[int, dict]]:
+    """The items of a JSON array, read as a stream (an export of hundreds of megabytes stays small in memory)."""
+    with open(path, "rb") as raw:
+        handle = raw if codecs.lookup(encoding).name == "utf-8" else io.BytesIO(raw.read().decode(encoding).encode())
+        if handle.read(3) != codecs.BOM_UTF8:
+            handle.seek(0)
+        try:
+            yield from enumerate(ijson.items(handle, "item", use_float=True), start=1)
+        except ijson.JSONError as error:
+            raise ValidationError({"file": _("Not valid JSON: %(error)s") % {"error": error}}) from None
 
 
 def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
@@ -396,9 +427,12 @@ def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
             yield line_number, json.loads(line)
         except json.JSONDecodeError as error:
             yield line_number, {"__error__": _("Not valid JSON: %(error)s") % {"error": error.msg}}
+        except RecursionError:
+            yield line_number, {"__error__": _("Not valid JSON: nested too deeply.")}
 
 
-def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
+def _csv_rows(handle: io.TextIOBase, *, strict: bool = False) -> Iterator[tuple[int, dict]]:
+    """(line, row) of a CSV file; with `strict`, a record longer than any text raises ValidationError."""
     csv.field_size_limit(CSV_FIELD_LIMIT)
     header = handle.readline()
     handle.seek(0)
@@ -421,8 +455,20 @@ def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
         except csv.Error as error:
             yield line, {"__error__": _("Not a readable CSV record: %(error)s") % {"error": error}}
         else:
+            if strict:
+                _csv_record_check(row, start=line, end=reader.line_num)
             if None in row:  # more cells than columns
                 yield line, {"__error__": _("More cells than columns.")}
             else:
                 yield line, row
         line = reader.line_num + 1
+
+
+def _csv_record_check(row: dict, *, start: int, end: int) -> None:
+    too_long = sum(len(value) for value in row.values() if isinstance(value, str)) > CSV_RECORD_MAX_CHARS
+    if end - start + 1 > CSV_RECORD_MAX_LINES or too_long:
+        message = _(
+            "The record starting on line %(line)s runs on to line %(end)s, longer than any text: "
+            "is a quote left open there? Nothing was imported."
+        ) % {"line": start, "end": end}
+        raise ValidationError({"file": message})

@@ -174,3 +174,59 @@ def test_a_reimport_without_the_optional_columns_keeps_what_the_text_had(tmp_pat
     assert (text.body, text.url, text.language, text.tags, text.active) == (
         "10–14 Werktage", "https://help.example.com/m1", "de", ["lieferung"], False
     )
+
+
+def _csv_lines(count: int) -> list[str]:
+    return [f"m{n},macro,Titel {n},Text {n}: Lieferung in 5–7 Werktagen." for n in range(1, count + 1)]
+
+
+def test_an_unclosed_quote_stops_the_import_naming_its_line_before_anything_is_written(tmp_path):
+    rows = _csv_lines(2000)
+    rows[8] = 'm9,macro,Titel 9,"Text 9 with a quote that never closes'  # line 10 of the file
+    path = tmp_path / "broken.csv"
+    path.write_text("external_id,kind,title,body\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="record starting on line 10 runs on to line 2001"):
+        call_command("import_support_texts", str(path), "--source", "zendesk")
+    assert SupportText.objects.count() == 0
+
+
+def test_the_summary_counts_records_against_the_lines_of_the_file(tmp_path, capsys):
+    path = tmp_path / "texts.csv"
+    path.write_text(
+        'external_id,kind,title,body\nm1,macro,Zwei Zeilen,"Erste Zeile\nzweite Zeile"\nm2,faq,Eine,Text\n',
+        encoding="utf-8",
+    )
+    call_command("import_support_texts", str(path), "--source", "zendesk")
+    assert "2 records read from 4 lines." in capsys.readouterr().out
+
+
+def test_a_json_line_nested_too_deeply_is_a_rejected_row_not_a_crash(tmp_path, capsys):
+    good = {"external_id": "a", "kind": "faq", "title": "A", "body": "Text"}
+    path = tmp_path / "texts.jsonl"
+    path.write_text(json.dumps(good) + "\n" + "[" * 100_000 + "\n", encoding="utf-8")
+    call_command("import_support_texts", str(path), "--source", "zendesk")
+    out = capsys.readouterr().out
+    assert "1 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 2: row: Not valid JSON" in out
+
+
+def test_a_wrong_encoding_named_for_the_file_refuses_it_before_writing(tmp_path):
+    rows = [line.replace("–", "-") for line in _csv_lines(14_000)] + ["m14001,faq,Umlaut,Rücksendung in 14 Tagen"]
+    path = tmp_path / "texts.csv"
+    path.write_text("external_id,kind,title,body\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="Not ascii text \\(line 14002\\)"):
+        call_command("import_support_texts", str(path), "--source", "zendesk", "--encoding", "ascii")
+    assert SupportText.objects.count() == 0
+
+
+def test_a_json_array_broken_halfway_keeps_what_it_committed_and_queues_its_scan(
+    tmp_path, fake_broker, django_capture_on_commit_callbacks
+):
+    items = [{"external_id": str(n), "kind": "faq", "title": f"T{n}", "body": "5–7 Werktage"} for n in range(1500)]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(items)[:-1] + ', {"external_id": "broken', encoding="utf-8")  # cut off mid-item
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError) as stopped:
+        call_command("import_support_texts", str(path), "--source", "zendesk")
+    assert "Not valid JSON" in str(stopped.value) and "1000 created" in str(stopped.value)
+    assert SupportText.objects.count() == 1000
+    (scanned,) = fake_broker.args_of("bulletin.tasks.flags_scan_texts_task")
+    assert sorted(scanned[0]) == sorted(SupportText.objects.values_list("pk", flat=True))
