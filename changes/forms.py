@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from changes.models import Change, Channel
+from changes.models import Change, Channel, validate_single_line
 from changes.permissions import teams_user_may_file_for
 
 
@@ -25,6 +25,8 @@ class TagsField(forms.CharField):
     def validate(self, value):
         if any(len(tag) > 50 for tag in value):
             raise forms.ValidationError(_("A tag may have at most 50 characters."), code="max_length")
+        for tag in value:
+            validate_single_line(tag)
 
 
 class ChangeForm(forms.ModelForm):
@@ -66,8 +68,12 @@ class ChangeForm(forms.ModelForm):
 
 
 class FactChangeForm(forms.Form):
-    old_text = forms.CharField(label=_("Old wording"), max_length=200, required=False)
-    new_text = forms.CharField(label=_("New wording"), max_length=200, required=False)
+    old_text = forms.CharField(
+        label=_("Old wording"), max_length=200, required=False, validators=[validate_single_line]
+    )
+    new_text = forms.CharField(
+        label=_("New wording"), max_length=200, required=False, validators=[validate_single_line]
+    )
 
     def clean(self):
         cleaned = super().clean()

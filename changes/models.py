@@ -1,4 +1,5 @@
 import datetime
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,10 +13,20 @@ from simple_history.models import HistoricalRecords
 
 from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
 
+# Line breaks and other control characters (tab, NUL, DEL, NEL, the Unicode line and paragraph
+# separators). A title with a line break made every addendum e-mail about it fail with BadHeaderError.
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def validate_single_line(value):
+    """A title, name, tag or wording is one line: no line breaks or other control characters."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(_("Write this on one line, without line breaks or tabs."), code="not_single_line")
+
 
 class Team(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
 
     class Meta:
         ordering = ["name"]
@@ -93,6 +104,8 @@ def _validate_channels(value):
 def _validate_tags(value):
     if not isinstance(value, list) or not all(isinstance(tag, str) and tag.strip() for tag in value):
         raise ValidationError(_("Tags must be a list of non-empty words."), code="invalid_tags")
+    for tag in value:
+        validate_single_line(tag)
     if any(len(tag) > 50 for tag in value):
         raise ValidationError(_("A tag may have at most 50 characters."), code="max_length")
 
@@ -142,7 +155,7 @@ class Change(models.Model):
         PUBLISHED = "published", _("Published")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="changes", verbose_name=_("team"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     customer_impact = _markdown_field(_("what the customer will feel"), _("Markdown. Required for publishing."))
@@ -264,8 +277,8 @@ class FactChange(models.Model):
     """A fact customers were told that this change makes untrue, and what is true instead."""
 
     change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="fact_changes", verbose_name=_("change"))
-    old_text = models.CharField(_("old wording"), max_length=200)
-    new_text = models.CharField(_("new wording"), max_length=200, blank=True)
+    old_text = models.CharField(_("old wording"), max_length=200, validators=[validate_single_line])
+    new_text = models.CharField(_("new wording"), max_length=200, blank=True, validators=[validate_single_line])
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()

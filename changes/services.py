@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from changes import signals
-from changes.models import Change, FactChange, Team
+from changes.models import CONTROL_CHARACTERS, Change, FactChange, Team
 from changes.permissions import can_manage, lead_team_ids
 
 # Fields a lead may set; everything else (status, revision, dates of the
@@ -45,6 +45,9 @@ def _clean_facts(facts: Facts) -> list[tuple[str, str]]:
             errors.append(_("Row %(row)s: the new wording must differ from the old one.") % {"row": index})
         elif len(old_text) > 200 or len(new_text) > 200:
             errors.append(_("Row %(row)s: each wording may have at most 200 characters.") % {"row": index})
+        elif CONTROL_CHARACTERS.search(old_text + new_text):
+            message = _("Row %(row)s: write each wording on one line, without line breaks or tabs.")
+            errors.append(message % {"row": index})
         elif old_text in seen:
             errors.append(_("Row %(row)s: “%(text)s” is listed twice.") % {"row": index, "text": old_text})
         seen.add(old_text)

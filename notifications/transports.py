@@ -48,7 +48,8 @@ def message_id(delivery) -> str:
 def send_email(delivery) -> None:
     payload = delivery.payload
     message = EmailMultiAlternatives(
-        subject=payload["subject"],
+        # One line whatever the payload says: a line break in a header is refused (BadHeaderError) for ever.
+        subject=" ".join(payload["subject"].split()),
         body=payload["text"],
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[payload.get("to") or delivery.subscription.target],

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from changes.models import Change, Channel, Team
+from changes.models import Change, Channel, Team, validate_single_line
 from changes.rendering import MARKDOWN_MAX_LENGTH
 
 # Markdown fields have no length limit in the database; the API still refuses
@@ -66,8 +66,10 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class FactChangeSerializer(serializers.Serializer):
-    old_text = serializers.CharField(max_length=200, trim_whitespace=True)
-    new_text = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=True)
+    old_text = serializers.CharField(max_length=200, trim_whitespace=True, validators=[validate_single_line])
+    new_text = serializers.CharField(
+        max_length=200, allow_blank=True, trim_whitespace=True, validators=[validate_single_line]
+    )
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -79,7 +81,10 @@ class ChangeSerializer(serializers.ModelSerializer):
     support_guidance = serializers.CharField(max_length=MARKDOWN_MAX_LENGTH, allow_blank=True, required=False)
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=50, allow_empty=True
+        child=serializers.CharField(max_length=50, validators=[validate_single_line]),
+        required=False,
+        max_length=50,
+        allow_empty=True,
     )
     fact_changes = FactChangeSerializer(many=True, required=False, max_length=50)
     late = serializers.BooleanField(source="is_late", read_only=True)

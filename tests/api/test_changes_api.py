@@ -395,3 +395,16 @@ def test_a_channel_or_tag_sent_twice_is_stored_once(token_client, lead, team):
     assert response.status_code == 201, response.json()
     change = Change.objects.get()
     assert (change.channels, change.tags) == (["email", "phone"], ["sofa"])
+
+
+def test_the_api_refuses_line_breaks_in_titles_tags_and_wordings(token_client, lead, team):
+    payload = {
+        "team": team.slug, "title": "Neue\nLieferzeit", "category": "delivery_time", "severity": "high",
+        "effective_from": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(), "channels": ["email"],
+        "tags": ["winter\r\nsale"], "fact_changes": [{"old_text": "5–7\nWerktage", "new_text": "10–14 Werktage"}],
+    }
+    response = token_client(lead).post("/api/v1/changes/", payload, format="json")
+    assert response.status_code == 400
+    errors = response.json()
+    assert set(errors) == {"title", "tags", "fact_changes"}
+    assert "one line" in str(errors["title"]) and "one line" in str(errors["fact_changes"])

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from changes import services
 from changes.models import Change, FactChange
@@ -169,3 +171,34 @@ def test_every_edit_is_kept_with_who_and_which_fields(lead, team):
     assert edits[0].who == lead
     assert edits[0].changes == [("title", "Neuer Lieferant", "Neuer Titel")]
     assert {entry.what for entry in change_history(change)} == {"created", "changed", "fact_added"}
+
+
+@pytest.mark.parametrize("title", ["Neue Lieferzeit\nab Montag", "Tab\tim Titel", "Zeile\u2028Trenner"])
+def test_a_title_with_a_line_break_is_refused_beside_the_field(client, lead, team, title):
+    client.force_login(lead)
+    response = client.post(
+        reverse("changes:create"),
+        {"team": team.pk, "title": title, "category": "delivery_time", "severity": "high",
+         "effective_from": (timezone.localdate() + datetime.timedelta(days=10)).isoformat(), "channels": ["email"],
+         "facts-TOTAL_FORMS": "0", "facts-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 200 and not Change.objects.exists()
+    assert "Write this on one line, without line breaks or tabs." in response.context["form"].errors["title"]
+
+
+def test_titles_tags_and_wordings_stored_with_line_breaks_are_made_one_line(make_change, team):
+    import importlib
+
+    from django.apps import apps
+
+    change = make_change(team=team, facts=[("5–7 Werktage", "10–14 Werktage")])
+    Change.objects.filter(pk=change.pk).update(title="Neue\r\nLieferzeit", tags=["winter\nsale", "b2c"])
+    FactChange.objects.filter(change=change).update(old_text="5–7\tWerktage")
+    team.__class__.objects.filter(pk=team.pk).update(name="Ein\nkauf")
+
+    importlib.import_module("changes.migrations.0006_single_line_fields").clean_single_line_fields(apps, None)
+
+    change.refresh_from_db()
+    team.refresh_from_db()
+    assert (change.title, change.tags, team.name) == ("Neue Lieferzeit", ["winter sale", "b2c"], "Ein kauf")
+    assert change.fact_changes.get().old_text == "5–7 Werktage"

@@ -170,3 +170,12 @@ def test_a_malformed_address_fails_at_once_instead_of_retrying(target):
     delivery = outbox_enqueue(subscription=webhook, key="k1", payload=_webhook_payload())
     assert _send_now(delivery) == "failed"
     assert Delivery.objects.get().attempts == 1
+
+
+def test_a_subject_with_a_line_break_is_sent_on_one_line():
+    # Queued before titles had to be one line: the subject held the title's line break.
+    subscription = Subscription.objects.create(kind="email", target="mia@example.com", topics=["addendum"])
+    payload = {"subject": "Bulletin 2026-W48 addendum: Neue\nLieferzeit", "text": "…"}
+    delivery = outbox_enqueue(subscription=subscription, key="addendum:1", payload=payload)
+    assert _send_now(delivery) == "delivered"
+    assert mail.outbox[0].subject == "Bulletin 2026-W48 addendum: Neue Lieferzeit"
