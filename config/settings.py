@@ -229,6 +229,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Notifications ------------------------------------------------------------
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 30, minimum=0)
+# A delivery claimed longer than this lost its worker and is sent again. An attempt takes at most a few
+# EMAIL_TIMEOUTs (connect, then each SMTP command) or 20 s over HTTP, so six EMAIL_TIMEOUTs: 2 minutes.
+NOTIFICATIONS_CLAIM_SECONDS = env_int("NOTIFICATIONS_CLAIM_SECONDS", 6 * EMAIL_TIMEOUT, minimum=30)
 # Webhook and Slack URLs must resolve to public addresses unless this is on (receivers inside your network).
 NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = env_bool("NOTIFICATIONS_ALLOW_PRIVATE_HOSTS", False)
 

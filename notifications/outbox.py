@@ -25,8 +25,6 @@ logger = logging.getLogger(__name__)
 # Celery on Redis redelivers a task whose countdown exceeds the visibility
 # timeout, so longer waits are left to the sweep instead of a countdown.
 LONGEST_COUNTDOWN = 300
-# A row "sending" for longer than this lost its worker.
-STALE_CLAIM = datetime.timedelta(minutes=10)
 
 
 def _queue(delivery_id: int, countdown: float | None = None) -> None:
@@ -150,7 +148,9 @@ def outbox_sweep() -> int:
     queued (broker down at the time) or whose retry was too far out for a countdown.
     """
     now = timezone.now()
-    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+    # A row "sending" for longer than any attempt takes lost its worker (NOTIFICATIONS_CLAIM_SECONDS).
+    stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_SECONDS)
+    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=stale).update(
         status=Delivery.Status.PENDING, next_attempt_at=now
     )
     due = list(

@@ -16,13 +16,17 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def one_day_throughout():
+def one_day_throughout(request):
     """Every test lives inside one day in TIME_ZONE: the clock starts at noon today and ticks on.
 
     Tests read "today" while they set up and the code reads it again; a run across midnight
     in Berlin would otherwise see two days. Tests that need another moment travel there
-    themselves (time_machine nests).
+    themselves (time_machine nests); tests marked real_clock share the clock with other
+    processes they start (a worker compares times this process wrote).
     """
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     noon = datetime.datetime.combine(datetime.datetime.now(zone).date(), datetime.time(12), tzinfo=zone)
     with time_machine.travel(noon, tick=True):

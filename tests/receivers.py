@@ -15,12 +15,15 @@ def free_port() -> int:
 
 @dataclass
 class HttpReceiver:
-    """Records every POST; answers with the next status in `script`, then 200."""
+    """Records every POST; answers with the next status in `script`, then 200. While `hold` is set,
+    a request is recorded and then kept waiting until `release` is set (a receiver that hangs)."""
 
     url: str = ""
     requests: list = field(default_factory=list)
     script: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    hold: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
 
     def json_bodies(self):
         return [json.loads(request["body"]) for request in self.requests if request["status"] < 300]
@@ -35,6 +38,8 @@ def start_http_receiver(port: int | None = None):
             with receiver.lock:
                 status = receiver.script.pop(0) if receiver.script else 200
                 receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
+            if receiver.hold:
+                receiver.release.wait(60)
             self.send_response(status)
             self.end_headers()
             self.wfile.write(b"ok" if status < 300 else b"nope")
