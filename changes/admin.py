@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.models import Change, FactChange, FeedToken, Membership, Team
+from changes.models import Change, ChangeEvent, FactChange, FeedToken, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -81,3 +81,20 @@ class FeedTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     search_fields = ["user__username"]
     readonly_fields = ["key", "created_at"]
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(admin.ModelAdmin):
+    """Read only: an event is announced by Bulletin and announced again by the sweep until its receivers finish."""
+
+    list_display = ["change", "kind", "revision", "created_at", "announced_at", "attempts"]
+    list_filter = ["kind"]
+    search_fields = ["change__title", "last_error"]
+    readonly_fields = ["change", "kind", "revision", "changed_fields", "created_at", "announced_at", "attempts",
+                       "last_error"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

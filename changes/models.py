@@ -336,3 +336,35 @@ class FeedToken(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.key[:6]}…)"
+
+
+class ChangeEvent(models.Model):
+    """A transition announced to other apps (changes/signals.py), written in the transition's own transaction.
+
+    It is announced after commit. One whose receivers did not all finish (the
+    process died, the broker was away) is announced again by change_events_sweep
+    until they do; receivers are idempotent, so a second announcement adds nothing.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        UPDATED = "updated", _("Updated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    change = models.ForeignKey(Change, on_delete=models.CASCADE, related_name="events", verbose_name=_("change"))
+    kind = models.CharField(_("event"), max_length=10, choices=Kind.choices)
+    revision = models.PositiveIntegerField(_("revision"))
+    changed_fields = models.JSONField(_("changed fields"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
+        indexes = [models.Index(fields=["announced_at", "created_at"])]
+
+    def __str__(self):
+        return f"{self.change_id} {self.kind} r{self.revision}"

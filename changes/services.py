@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from changes import signals
-from changes.models import CONTROL_CHARACTERS, Change, FactChange, Team
+from changes.events import change_event_record
+from changes.models import CONTROL_CHARACTERS, Change, ChangeEvent, FactChange, Team
 from changes.permissions import can_manage, lead_team_ids
 
 # Fields a lead may set; everything else (status, revision, dates of the
@@ -96,15 +96,6 @@ def _check_team(user, team: Team) -> None:
         raise PermissionDenied(_("You can only file changes for teams you lead."))
 
 
-def _send_on_commit(signal, **kwargs) -> None:
-    # robust: a failing receiver is logged and must not turn a committed publish into an error page.
-    # A named function, not a partial: Django logs the failure by the callback's __qualname__.
-    def announce():
-        signal.send(sender=Change, **kwargs)
-
-    transaction.on_commit(announce, robust=True)
-
-
 @transaction.atomic
 def change_create(*, user, data: Mapping, facts: Facts = ()) -> Change:
     """File a new draft for a team `user` leads. Raises PermissionDenied or ValidationError."""
@@ -162,7 +153,7 @@ def change_update(*, change: Change, user, data: Mapping, facts: Facts | None = 
     if new_facts is not None:
         _replace_facts(change=change, facts=new_facts, user=user)
     if change.status == Change.Status.PUBLISHED:
-        _send_on_commit(signals.change_updated, change=change, revision=change.revision, changed_fields=changed)
+        change_event_record(change=change, kind=ChangeEvent.Kind.UPDATED, changed_fields=changed)
     return changed
 
 
@@ -179,7 +170,7 @@ def change_publish(*, change: Change, user) -> Change:
     change.full_clean()
     change._history_user = user
     change.save()
-    _send_on_commit(signals.change_published, change=change, revision=change.revision)
+    change_event_record(change=change, kind=ChangeEvent.Kind.PUBLISHED)
     return change
 
 
@@ -195,5 +186,5 @@ def change_withdraw(*, change: Change, user) -> Change:
     change.withdrawn_at = timezone.now()
     change._history_user = user
     change.save()
-    _send_on_commit(signals.change_withdrawn, change=change, revision=change.revision)
+    change_event_record(change=change, kind=ChangeEvent.Kind.WITHDRAWN)
     return change

@@ -1,8 +1,11 @@
 """Events other apps react to without `changes` knowing them.
 
-Each is sent once per transition, after the transaction commits, with
-`change` (the saved instance) and `revision` as keyword arguments;
-`change_updated` also carries `changed_fields`.
+Each is sent after the transaction of the transition commits, with `change`
+(the saved instance) and `revision` as keyword arguments; `change_updated` also
+carries `changed_fields`. The transition is recorded as a ChangeEvent in its own
+transaction (changes/events.py): when a receiver raises, the event is sent again
+a while later, so receivers must be idempotent, and a receiver that could not
+finish its work (a broker away) raises to have it sent again.
 """
 
 from django.dispatch import Signal

@@ -1,5 +1,6 @@
 import logging
 import os
+import time
 
 from celery import Celery
 from django.db import transaction
@@ -15,6 +16,34 @@ app.autodiscover_tasks()
 app.autodiscover_tasks(["bulletin.digest", "bulletin.texts"])
 
 
+class BrokerUnavailable(Exception):
+    """The broker did not take the task (down, hung, or it failed a moment ago)."""
+
+
+# After the broker failed, sends are not tried for this long: with a hung Redis each try costs its
+# socket timeouts, and a publish queues several tasks.
+BROKER_PAUSE_SECONDS = 15
+_broker_paused_until = 0.0
+
+
+def broker_try_again() -> None:
+    """End a pause after a broker failure; sweeps call it, as they run to find out whether it is back."""
+    global _broker_paused_until
+    _broker_paused_until = 0.0
+
+
+def enqueue_now(name: str, *args, countdown: float | None = None) -> None:
+    """Send the task registered as `name`; raises BrokerUnavailable when the broker does not take it."""
+    global _broker_paused_until
+    if time.monotonic() < _broker_paused_until:
+        raise BrokerUnavailable(f"the broker failed less than {BROKER_PAUSE_SECONDS} s ago")
+    try:
+        app.send_task(name, args=args, countdown=countdown)
+    except Exception as error:
+        _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        raise BrokerUnavailable(f"{type(error).__name__}: {error}") from error
+
+
 def enqueue_on_commit(name: str, *args, countdown: float | None = None) -> None:
     """Queue the task registered as `name` once the current transaction commits (at once outside one).
 
@@ -26,8 +55,8 @@ def enqueue_on_commit(name: str, *args, countdown: float | None = None) -> None:
 
     def send() -> None:
         try:
-            app.send_task(name, args=args, countdown=countdown)
-        except Exception:
-            logger.warning("Could not queue %s%r; its sweep will catch up", name, args, exc_info=True)
+            enqueue_now(name, *args, countdown=countdown)
+        except BrokerUnavailable as error:
+            logger.warning("Could not queue %s%r (%s); its sweep will catch up", name, args, error)
 
     transaction.on_commit(send)

@@ -191,7 +191,16 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # Fail fast when Redis is down so filing and publishing stay quick; the
     # outbox rows wait in the database and the sweep queues them later.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+    # A Redis that accepts connections and never answers must not hold a request: every socket call gives up
+    # after half a second (publishing answered 500 after gunicorn's 60 s before).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+        "socket_timeout": 0.5,
+        "socket_connect_timeout": 0.5,
+    }
 else:
     # A broker with no server: kombu keeps messages as files, which works across
     # the web, worker and beat processes of the one-command demo.
@@ -252,6 +261,12 @@ CELERY_BEAT_SCHEDULE["digest-weekly"] = {
     # Under the one-week period: a run missed for days still goes out, never two at once.
     "options": {"expires": 6 * 24 * 3600},
 }
+# Transitions whose follow-up work did not finish (a broker away) are announced again.
+CELERY_BEAT_SCHEDULE["change-events-sweep"] = {
+    "task": "changes.tasks.change_events_sweep_task",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}
 CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
     "task": "bulletin.tasks.addenda_sweep_task",
     "schedule": 60.0,
@@ -261,7 +276,14 @@ CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
 # API throttling counts requests in the cache, so with several web processes the
 # cache must be shared: Redis when there is one, process memory for the demo.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The throttle's counter: a hung Redis costs a request half a second once, then is skipped for a while.
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

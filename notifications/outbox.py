@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Value
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from config.celery import broker_try_again, enqueue_on_commit
 from notifications.models import Delivery, DeliveryAttempt, Subscription
 from notifications.transports import TRANSPORTS, PermanentFailure, TemporaryFailure
 
@@ -147,6 +147,7 @@ def outbox_sweep() -> int:
     Frees rows whose worker vanished mid-send, and queues rows that were never
     queued (broker down at the time) or whose retry was too far out for a countdown.
     """
+    broker_try_again()
     now = timezone.now()
     # A row "sending" for longer than any attempt takes lost its worker (NOTIFICATIONS_CLAIM_SECONDS).
     stale = now - datetime.timedelta(seconds=settings.NOTIFICATIONS_CLAIM_SECONDS)

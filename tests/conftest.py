@@ -16,6 +16,16 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
+def broker_and_cache_not_paused(monkeypatch):
+    """Each test starts with the broker and the throttle's cache trusted again (a failure pauses them)."""
+    from changes.api.throttling import TokenRateThrottle
+    from config import celery
+
+    monkeypatch.setattr(celery, "_broker_paused_until", 0.0)
+    monkeypatch.setattr(TokenRateThrottle, "_cache_paused_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def one_day_throughout(request):
     """Every test lives inside one day in TIME_ZONE: the clock starts at noon today and ticks on.
 

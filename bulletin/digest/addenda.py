@@ -23,7 +23,7 @@ from bulletin.digest.sections import COMING_UP_DAYS, ChangeSection, change_entry
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
 from changes.rendering import render_markdown
-from config.celery import enqueue_on_commit
+from config.celery import broker_try_again, enqueue_on_commit
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
 from notifications.subscriptions import subscriptions_for_topic
@@ -259,6 +259,7 @@ def addendum_deliver(*, addendum_id: int) -> int:
 
 def addenda_sweep() -> int:
     """Send every due addendum whose task never ran (broker down, lost worker); return how many were sent."""
+    broker_try_again()
     due = Addendum.objects.filter(sent_at__isnull=True, send_after__lte=timezone.now()).values_list("pk", flat=True)
     sent = 0
     for addendum_id in list(due[:500]):

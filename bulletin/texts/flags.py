@@ -24,7 +24,7 @@ from bulletin.texts.matching import PhraseMatcher
 from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
 from changes.models import Change, FactChange
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_now, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,12 @@ def _phrases(facts) -> list[Phrase]:
 
 
 def flags_scan_change_enqueue(*, change_id: int) -> None:
-    """Queue the scan of one change's phrases after commit (see enqueue_on_commit)."""
-    enqueue_on_commit("bulletin.tasks.flags_scan_change_task", change_id)
+    """Queue the scan of one change's phrases now (a change event's receiver runs after its commit).
+
+    Raises BrokerUnavailable, so the change event is announced again until the scan is queued:
+    a change published while Redis was away is scanned within a minute of its return.
+    """
+    enqueue_now("bulletin.tasks.flags_scan_change_task", change_id)
 
 
 # Above this many texts one full re-scan is cheaper than passing every id.

@@ -1,8 +1,8 @@
 """Flag scans follow every change transition (see changes/signals.py).
 
-The signals are sent after commit; the scan is queued through enqueue_on_commit,
-which still waits for an outer transaction of the sender. Connected once from
-BulletinConfig.ready().
+The signals are sent after commit, so the scan is queued at once; when the broker
+does not take it, the receiver raises and changes announces the event again
+(changes/events.py). Connected once from BulletinConfig.ready().
 """
 
 from bulletin.texts.flags import flags_scan_change_enqueue

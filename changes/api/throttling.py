@@ -23,7 +23,14 @@ class TokenRateThrottle(BaseThrottle):
     can change it without touching DRF's class-level copy of its settings.
     """
 
+    # After the cache failed, requests are let through without asking it for this long: a hung Redis
+    # would otherwise cost every request its timeout.
+    CACHE_PAUSE_SECONDS = 30
+    _cache_paused_until = 0.0
+
     def allow_request(self, request, view):
+        if time.monotonic() < TokenRateThrottle._cache_paused_until:
+            return True
         limit, period = SimpleRateThrottle.parse_rate(None, settings.API_THROTTLE_RATE)
         now = time.time()
         window = int(now // period)
@@ -35,7 +42,8 @@ class TokenRateThrottle(BaseThrottle):
         except Exception:
             # The counter lives in Redis; when Redis is down, serving unthrottled
             # beats answering every reader with a 500.
-            logger.warning("API throttle cache unavailable; request let through", exc_info=True)
+            logger.warning("API throttle cache unavailable; requests let through for a while", exc_info=True)
+            TokenRateThrottle._cache_paused_until = time.monotonic() + self.CACHE_PAUSE_SECONDS
             return True
         return count <= limit
 
