@@ -5,6 +5,7 @@ so a newcomer can run it with nothing else installed. Production differs only
 by environment variables (see the table in README.md).
 """
 
+import datetime
 import os
 import re
 from pathlib import Path
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "changes",
     "notifications",
     "bulletin",
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "config.middleware.refuse_nul_bytes",
     "config.middleware.DatabaseUnavailable",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -148,6 +152,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Password guessing (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one account, or from one
+# address, further tries are refused for LOGIN_LOCKOUT_MINUTES, on the login page and the admin's alike.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=5))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Our own line logs each failure with the account and address (changes/apps.py); axes would add its own chatter.
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "changes:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -294,12 +308,16 @@ else:
 API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1000/hour")
 if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE or ""):
     raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 1000/hour, got {API_THROTTLE_RATE!r}")
+# Requests with a token that is not valid, per address: beyond this, 429 (keys cannot be guessed at machine speed).
+API_BAD_TOKEN_RATE = env_str("API_BAD_TOKEN_RATE", "30/minute")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_BAD_TOKEN_RATE or ""):
+    raise ImproperlyConfigured(f"API_BAD_TOKEN_RATE must look like 30/minute, got {API_BAD_TOKEN_RATE!r}")
 # Longest time a client may reuse an API answer without asking again (it is also
 # never longer than the time left until midnight in TIME_ZONE).
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "changes.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

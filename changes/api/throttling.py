@@ -55,4 +55,10 @@ class TokenRateThrottle(BaseThrottle):
             return f"token:{request.auth.pk}"
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
-        return f"ip:{self.get_ident(request)}"
+        return f"ip:{client_address(request)}"
+
+
+def client_address(request) -> str:
+    """The address a request came from, as DRF's throttles read it (REMOTE_ADDR, or X-Forwarded-For
+    behind as many proxies as NUM_PROXIES says)."""
+    return BaseThrottle().get_ident(request)

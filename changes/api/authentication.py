@@ -1,0 +1,38 @@
+"""Token authentication that cannot be used to guess keys at machine speed."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework import authentication, exceptions
+from rest_framework.throttling import SimpleRateThrottle
+
+from changes.api.throttling import client_address
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF's `Authorization: Token <key>`, with failures counted per address (API_BAD_TOKEN_RATE).
+
+    Past the rate, a request with a wrong key is answered 429 with Retry-After before the key is
+    even looked up; valid keys are not affected.
+    """
+
+    def authenticate(self, request):
+        try:
+            return super().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            self._count_failure(request)
+            raise
+
+    def _count_failure(self, request) -> None:
+        limit, period = SimpleRateThrottle.parse_rate(None, settings.API_BAD_TOKEN_RATE)
+        now = time.time()
+        window = int(now // period)
+        key = f"throttle:bad-token:{client_address(request)}:{window}"
+        try:
+            cache.add(key, 0, timeout=period + 5)
+            failures = cache.incr(key)
+        except Exception:  # the counter lives in Redis; a Redis away must not turn 401s into 500s
+            return
+        if failures > limit:
+            raise exceptions.Throttled(wait=(window + 1) * period - now)
