@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.models import Change, ChangeEvent, FactChange, FeedToken, Membership, Team
+from changes.models import ApiTokenRate, Change, ChangeEvent, FactChange, FeedToken, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -98,3 +98,10 @@ class ChangeEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiTokenRate)
+class ApiTokenRateAdmin(admin.ModelAdmin):
+    list_display = ["token", "rate"]
+    search_fields = ["token__user__username"]
+    raw_id_fields = ["token"]

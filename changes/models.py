@@ -368,3 +368,25 @@ class ChangeEvent(models.Model):
 
     def __str__(self):
         return f"{self.change_id} {self.kind} r{self.revision}"
+
+
+def validate_rate(value):
+    """A request rate as the API throttle reads it: "N/second", "N/minute", "N/hour" or "N/day"."""
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", value or ""):
+        raise ValidationError(_("Write a rate like 3600/hour or 60/minute."), code="invalid_rate")
+
+
+class ApiTokenRate(models.Model):
+    """A rate of its own for one API token (an integration that polls more than API_THROTTLE_RATE allows)."""
+
+    token = models.OneToOneField(
+        "authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="rate", verbose_name=_("token")
+    )
+    rate = models.CharField(_("rate"), max_length=30, validators=[validate_rate], help_text=_("e.g. 3600/hour"))
+
+    class Meta:
+        verbose_name = _("API token rate")
+        verbose_name_plural = _("API token rates")
+
+    def __str__(self):
+        return f"{self.token.user}: {self.rate}"

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import time
 
@@ -5,6 +6,8 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from changes.models import ApiTokenRate
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ class TokenRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if time.monotonic() < TokenRateThrottle._cache_paused_until:
             return True
-        limit, period = SimpleRateThrottle.parse_rate(None, settings.API_THROTTLE_RATE)
+        limit, period = SimpleRateThrottle.parse_rate(None, self._rate(request))
         now = time.time()
         window = int(now // period)
         self.seconds_left = (window + 1) * period - now
@@ -39,6 +42,7 @@ class TokenRateThrottle(BaseThrottle):
         try:
             cache.add(key, 0, timeout=period + 5)
             count = cache.incr(key)
+            request.throttle_key = key  # for throttle_refund
         except Exception:
             # The counter lives in Redis; when Redis is down, serving unthrottled
             # beats answering every reader with a 500.
@@ -50,12 +54,30 @@ class TokenRateThrottle(BaseThrottle):
     def wait(self):
         return self.seconds_left
 
+    def _rate(self, request) -> str:
+        """The token's own rate when staff set one (ApiTokenRate, in the admin), else API_THROTTLE_RATE."""
+        if isinstance(request.auth, Token):
+            try:
+                return request.auth.rate.rate  # fetched with the token (changes/api/authentication.py)
+            except ApiTokenRate.DoesNotExist:
+                pass
+        return settings.API_THROTTLE_RATE
+
     def _ident(self, request) -> str:
         if isinstance(request.auth, Token):
             return f"token:{request.auth.pk}"
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{client_address(request)}"
+
+
+def throttle_refund(request) -> None:
+    """Take back what this request counted: a 304 revalidation costs the service a cheap aggregate, so a
+    consumer polling with If-None-Match is never refused for it."""
+    key = getattr(request, "throttle_key", None)
+    if key:
+        with contextlib.suppress(Exception):  # gone, or Redis away: nothing to take back
+            cache.decr(key)
 
 
 def client_address(request) -> str:

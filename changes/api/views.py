@@ -17,6 +17,7 @@ from changes.api.filters import ChangeApiFilter
 from changes.api.pagination import ChangePagination
 from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import ROW_FIELDS, ChangeSerializer, TeamSerializer
+from changes.api.throttling import throttle_refund
 from changes.models import Change, Team
 from changes.permissions import can_file, can_manage, changes_visible_to
 from changes.selectors import fact_texts_by_change
@@ -69,6 +70,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
         )
         not_modified = validators.not_modified(request._request)
         if not_modified is not None:
+            throttle_refund(request)
             return not_modified
         # Rows, not model instances, and the facts of the whole page in one more
         # query, whatever its size: building models and prefetch managers for
@@ -102,6 +104,7 @@ class ChangeViewSet(viewsets.GenericViewSet):
         validators = detail_validators(change=change, renderer_format=request.accepted_renderer.format)
         not_modified = validators.not_modified(request._request)
         if not_modified is not None:
+            throttle_refund(request)
             return not_modified
         return validators.apply(Response(self.get_serializer(change).data))
 

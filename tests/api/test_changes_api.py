@@ -408,3 +408,27 @@ def test_the_api_refuses_line_breaks_in_titles_tags_and_wordings(token_client, l
     errors = response.json()
     assert set(errors) == {"title", "tags", "fact_changes"}
     assert "one line" in str(errors["title"]) and "one line" in str(errors["fact_changes"])
+
+
+def test_revalidations_answered_304_do_not_count_against_the_rate(token_client, lead, team, make_change, settings):
+    settings.API_THROTTLE_RATE = "3/minute"
+    make_change(team=team, status="published")
+    client = token_client(lead)
+    first = client.get(LIST)
+    etag = first["ETag"]
+    revalidated = [client.get(LIST, HTTP_IF_NONE_MATCH=etag).status_code for _ in range(10)]
+    assert first.status_code == 200 and revalidated == [304] * 10
+    assert [client.get(LIST).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_staff_give_one_token_a_rate_of_its_own(token_client, lead, agent, team, settings):
+    from rest_framework.authtoken.models import Token
+
+    from changes.models import ApiTokenRate
+
+    settings.API_THROTTLE_RATE = "2/minute"
+    bot = token_client(agent)
+    ApiTokenRate.objects.create(token=Token.objects.get(user=agent), rate="60/minute")
+    assert [bot.get(LIST).status_code for _ in range(5)] == [200] * 5
+    other = token_client(lead)
+    assert [other.get(LIST).status_code for _ in range(3)] == [200, 200, 429]
