@@ -345,6 +345,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "changes.api.schema.promise_what_is_checked",
+    ],
 }
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------

@@ -21,6 +21,7 @@ from bulletin.texts.selectors import flags_visible_to, support_texts_with_open_f
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin
 from changes.api.pagination import ChangePagination as Pagination
+from changes.api.parsers import SafeJSONParser
 
 BULK_MAX = 1000
 
@@ -110,6 +111,8 @@ BulkResultSerializer = inline_serializer(
 
 class SupportTextBulk(APIView):
     """Upsert up to 1,000 texts by (source, external_id); consumers and staff only."""
+
+    parser_classes = [SafeJSONParser]  # JSON only, as the schema says: texts are a list of objects
 
     @extend_schema(request=BulkInputSerializer, responses={200: BulkResultSerializer, **WRITE_ERRORS})
     def post(self, request):

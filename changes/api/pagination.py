@@ -63,5 +63,5 @@ class ChangePagination(PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size, "default": self.page_size})
             if parameter["name"] == self.page_query_param:
-                parameter["schema"].update({"minimum": 1})
+                parameter["schema"].update({"minimum": 1, "maximum": 999_999_999})  # get_page_number's nine digits
         return parameters

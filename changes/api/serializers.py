@@ -79,7 +79,9 @@ class ChangeSerializer(serializers.ModelSerializer):
     team = TeamSlugField()
     customer_impact = serializers.CharField(max_length=MARKDOWN_MAX_LENGTH, allow_blank=True, required=False)
     support_guidance = serializers.CharField(max_length=MARKDOWN_MAX_LENGTH, allow_blank=True, required=False)
-    channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False)
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False, min_length=1
+    )
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50, validators=[validate_single_line]),
         required=False,

@@ -56,3 +56,23 @@ def test_api_answers_as_its_schema_says(case, live_server, api_token):
         # team, an end before the start); those are documented 400s, not bugs.
         excluded_checks=[positive_data_acceptance],
     )
+
+
+def test_the_schema_promises_what_the_server_checks(token_client, staff, team):
+    paths = schema.raw_schema["paths"]
+    components = schema.raw_schema["components"]["schemas"]
+    parameters = {p["name"]: p["schema"] for p in paths["/api/v1/changes/"]["get"]["parameters"]}
+    assert parameters["ordering"]["minItems"] == 1 and parameters["page"]["maximum"] == 999_999_999
+    assert components["ChangeRequest"]["properties"]["channels"]["minItems"] == 1
+    assert components["ChangeRequest"]["properties"]["effective_from"]["pattern"] == "^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+    assert set(paths["/api/v1/support-texts/bulk/"]["post"]["requestBody"]["content"]) == {"application/json"}
+
+    client = token_client(staff)
+    assert client.get("/api/v1/changes/", {"ordering": ""}).status_code == 400
+    assert client.get("/api/v1/changes/", {"page": "1000000000"}).status_code == 400
+    change = {"team": team.slug, "title": "T", "category": "delivery_time", "severity": "high", "channels": []}
+    assert client.post("/api/v1/changes/", {**change, "effective_from": "2026-12-10"}, format="json").status_code == 400
+    late = {**change, "channels": ["email"], "effective_from": "2199-12-10"}
+    assert client.post("/api/v1/changes/", late, format="json").status_code == 400
+    form = client.post("/api/v1/support-texts/bulk/", {"source": "z"}, format="multipart")
+    assert form.status_code == 415
