@@ -1,60 +1,14 @@
 """The database restarts or goes away: stale connections are replaced, and requests meanwhile get a 503."""
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import requests
 from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import wait_for
+from tests.servers import gunicorn
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def gunicorn():
-    """The service under gunicorn (one sync worker, connections kept for 60 s as configured) on the test database."""
-    port = _free_port()
-    settings = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "tests-only-secret",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "30"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _answers(url), timeout=30)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _answers(url) -> bool:
-    try:
-        return requests.get(f"{url}/accounts/login/", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def _backends_of_others() -> list[int]:
@@ -66,17 +20,18 @@ def _backends_of_others() -> list[int]:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a server restart is a PostgreSQL fault")
-def test_after_the_server_dropped_every_connection_the_next_request_answers(gunicorn, lead):
+def test_after_the_server_dropped_every_connection_the_next_request_answers(lead):
     token = Token.objects.create(user=lead).key
     headers = {"Authorization": f"Token {token}"}
-    assert requests.get(f"{gunicorn}/api/v1/changes/", headers=headers, timeout=10).status_code == 200
-    kept = _backends_of_others()
-    assert kept  # gunicorn's worker keeps its connection
-    # What a restart does to the connections the service keeps: the server closes them.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [kept])
+    with gunicorn() as url:  # one sync worker that keeps its connection for 60 s, as configured
+        assert requests.get(f"{url}/api/v1/changes/", headers=headers, timeout=10).status_code == 200
+        kept = _backends_of_others()
+        assert kept
+        # What a restart does to the connections the service keeps: the server closes them.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [kept])
 
-    answers = [requests.get(f"{gunicorn}/api/v1/changes/", headers=headers, timeout=10).status_code for _ in range(3)]
+        answers = [requests.get(f"{url}/api/v1/changes/", headers=headers, timeout=10).status_code for _ in range(3)]
 
     assert answers == [200, 200, 200]
 

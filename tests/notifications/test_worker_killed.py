@@ -4,26 +4,17 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from config.celery import app
 from notifications.models import Delivery, Subscription
 from notifications.outbox import outbox_enqueue, outbox_sweep
 from tests.conftest import wait_for
+from tests.servers import ROOT, database_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
-ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def _worker() -> subprocess.Popen:
@@ -31,7 +22,7 @@ def _worker() -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "REDIS_URL": settings.REDIS_URL or "",
     }
     command = [
