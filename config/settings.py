@@ -49,6 +49,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return value
 
 
+RATE_PATTERN = r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)"
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as DRF's throttles read it, e.g. 1000/hour."""
+    raw = os.environ.get(name, default)
+    if not re.fullmatch(RATE_PATTERN, raw):
+        raise ImproperlyConfigured(f"{name} must look like {default}, got {raw!r}")
+    return raw
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -305,13 +316,9 @@ else:
 
 # --- REST API -----------------------------------------------------------------
 # Requests per token (per user for session logins), e.g. "1000/hour" or "20/minute".
-API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1000/hour")
-if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE or ""):
-    raise ImproperlyConfigured(f"API_THROTTLE_RATE must look like 1000/hour, got {API_THROTTLE_RATE!r}")
+API_THROTTLE_RATE = env_rate("API_THROTTLE_RATE", "1000/hour")
 # Requests with a token that is not valid, per address: beyond this, 429 (keys cannot be guessed at machine speed).
-API_BAD_TOKEN_RATE = env_str("API_BAD_TOKEN_RATE", "30/minute")
-if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_BAD_TOKEN_RATE or ""):
-    raise ImproperlyConfigured(f"API_BAD_TOKEN_RATE must look like 30/minute, got {API_BAD_TOKEN_RATE!r}")
+API_BAD_TOKEN_RATE = env_rate("API_BAD_TOKEN_RATE", "30/minute")
 # Longest time a client may reuse an API answer without asking again (it is also
 # never longer than the time left until midnight in TIME_ZONE).
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60, minimum=0)

@@ -1,14 +1,10 @@
 """Token authentication that cannot be used to guess keys at machine speed."""
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-from rest_framework.throttling import SimpleRateThrottle
 
-from changes.api.throttling import client_address
+from changes.api.throttling import client_address, window_count
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -35,14 +31,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
             raise
 
     def _count_failure(self, request) -> None:
-        limit, period = SimpleRateThrottle.parse_rate(None, settings.API_BAD_TOKEN_RATE)
-        now = time.time()
-        window = int(now // period)
-        key = f"throttle:bad-token:{client_address(request)}:{window}"
+        prefix = f"throttle:bad-token:{client_address(request)}"
         try:
-            cache.add(key, 0, timeout=period + 5)
-            failures = cache.incr(key)
+            window = window_count(prefix, rate=settings.API_BAD_TOKEN_RATE)
         except Exception:  # the counter lives in Redis; a Redis away must not turn 401s into 500s
             return
-        if failures > limit:
-            raise exceptions.Throttled(wait=(window + 1) * period - now)
+        if window.count > window.limit:
+            raise exceptions.Throttled(wait=window.seconds_left)

@@ -1,6 +1,7 @@
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -34,22 +35,17 @@ class TokenRateThrottle(BaseThrottle):
     def allow_request(self, request, view):
         if time.monotonic() < TokenRateThrottle._cache_paused_until:
             return True
-        limit, period = SimpleRateThrottle.parse_rate(None, self._rate(request))
-        now = time.time()
-        window = int(now // period)
-        self.seconds_left = (window + 1) * period - now
-        key = f"throttle:api:{self._ident(request)}:{window}"
         try:
-            cache.add(key, 0, timeout=period + 5)
-            count = cache.incr(key)
-            request.throttle_key = key  # for throttle_refund
+            window = window_count(f"throttle:api:{self._ident(request)}", rate=self._rate(request))
         except Exception:
             # The counter lives in Redis; when Redis is down, serving unthrottled
             # beats answering every reader with a 500.
             logger.warning("API throttle cache unavailable; requests let through for a while", exc_info=True)
             TokenRateThrottle._cache_paused_until = time.monotonic() + self.CACHE_PAUSE_SECONDS
             return True
-        return count <= limit
+        self.seconds_left = window.seconds_left
+        request.throttle_key = window.key  # for throttle_refund
+        return window.count <= window.limit
 
     def wait(self):
         return self.seconds_left
@@ -69,6 +65,27 @@ class TokenRateThrottle(BaseThrottle):
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         return f"ip:{client_address(request)}"
+
+
+@dataclass(frozen=True)
+class Window:
+    key: str
+    count: int  # requests counted in this window, the current one included
+    limit: int
+    seconds_left: float
+
+
+def window_count(prefix: str, *, rate: str) -> Window:
+    """Count one more request under `prefix` in the current fixed window of `rate` ("N/period").
+
+    A small key per window in the shared cache: an add and an increment. Raises what the cache raises.
+    """
+    limit, period = SimpleRateThrottle.parse_rate(None, rate)
+    now = time.time()
+    window = int(now // period)
+    key = f"{prefix}:{window}"
+    cache.add(key, 0, timeout=period + 5)
+    return Window(key=key, count=cache.incr(key), limit=limit, seconds_left=(window + 1) * period - now)
 
 
 def throttle_refund(request) -> None:
