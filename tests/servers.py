@@ -4,13 +4,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 from django.db import connection
 
+from tests.conftest import wait_for
 from tests.receivers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +22,6 @@ def database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _wait(condition, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not ready within {timeout} s")
-        time.sleep(0.1)
 
 
 class RedisServer:
@@ -46,7 +38,7 @@ class RedisServer:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
         )
-        _wait(self._answers, timeout=10)
+        wait_for(self._answers, timeout=10)
 
     def _answers(self) -> bool:
         ping = ["redis-cli", "-p", str(self.port), "ping"]
@@ -88,7 +80,7 @@ def gunicorn(**env):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait(lambda: _answers(url), timeout=30)
+        wait_for(lambda: _answers(url), timeout=30)
         yield url
     finally:
         server.terminate()
