@@ -3,13 +3,13 @@ from django.db import models
 
 from bulletin.digest.models import Addendum, Digest, DigestRead
 from bulletin.texts.flags import flags_scan_texts_enqueue
-from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.models import Flag, HelpdeskSync, ImportRun, SupportText
 
 
 @admin.register(SupportText)
 class SupportTextAdmin(admin.ModelAdmin):
     list_display = ["title", "kind", "source", "external_id", "language", "owner_team", "active", "updated_at"]
-    list_filter = ["kind", "source", "language", "active", "owner_team"]
+    list_filter = ["kind", "source", "helpdesk", "language", "active", "owner_team"]
     search_fields = ["title", "external_id", "body"]
     readonly_fields = ["created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -18,6 +18,27 @@ class SupportTextAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # The re-scan verifies an edit: a flag resolves only if the old wording is really gone.
         flags_scan_texts_enqueue(text_ids=[obj.pk])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What the worker writes (imports, syncs) is history: read here, changed only by running them again."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "source", "format", "status", "created", "updated", "unchanged", "started_by"]
+    list_filter = ["status", "source"]
+
+
+@admin.register(HelpdeskSync)
+class HelpdeskSyncAdmin(ReadOnlyAdmin):
+    list_display = ["helpdesk", "last_started_at", "last_success_at", "running_since", "last_error"]
 
 
 @admin.register(Flag)

@@ -4,6 +4,6 @@ Import them from their capability (bulletin.texts.models, bulletin.digest.models
 """
 
 from bulletin.digest.models import Addendum, Digest, DigestRead
-from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.models import Flag, HelpdeskSync, ImportRun, SupportText
 
-__all__ = ["Addendum", "Digest", "DigestRead", "Flag", "SupportText"]
+__all__ = ["Addendum", "Digest", "DigestRead", "Flag", "HelpdeskSync", "ImportRun", "SupportText"]

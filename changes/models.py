@@ -27,6 +27,9 @@ def validate_single_line(value):
 class Team(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
+    handles_support = models.BooleanField(
+        _("support team"), default=False, help_text=_("Its leads import the help desk's macros and FAQ texts.")
+    )
 
     class Meta:
         ordering = ["name"]

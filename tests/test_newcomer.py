@@ -32,6 +32,6 @@ def test_migrate_seed_import_and_compile_on_sqlite_without_any_server(tmp_path):
     compiled = _manage("compile_digest", env=env)
 
     assert imported.returncode == 0, imported.stderr
-    assert "2 created, 0 updated, 0 unchanged, 0 rejected." in imported.stdout
+    assert "2 angelegt, 0 aktualisiert, 0 unverändert, 0 abgelehnt." in imported.stdout  # the service speaks German
     assert compiled.returncode == 0, compiled.stderr
     assert "revision 1 (new)" in compiled.stdout and "Zu aktualisierende Texte:" in compiled.stdout

@@ -1,36 +1,32 @@
 """Importing support texts (macros and FAQ entries) from the help desk.
 
-Shared by `import_support_texts` and the bulk API. Rows are validated one by one
+Shared by `import_support_texts`, the import page, the live sync and the bulk API;
+reading.py turns files into rows. Rows are validated one by one
 (a bad row is reported and skipped, never stops the good ones) and written in
 batches with bulk operations, so 100,000 rows take seconds.
 """
 
-import codecs
 import contextlib
-import csv
-import io
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import ijson
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bulletin.texts.models import SupportText
+from bulletin.texts.models import Helpdesk, SupportText
 from bulletin.texts.normalising import normalise
 from changes.models import Team
 
-COLUMNS = ("external_id", "kind", "title", "body", "url", "language", "tags")
+COLUMNS = ("external_id", "kind", "title", "body", "url", "edit_url", "language", "tags")
 # Compared to tell an updated row from an unchanged one; owner_team only when the row names it.
-COMPARED = ("kind", "title", "body", "url", "language", "tags", "active")
+COMPARED = ("kind", "title", "body", "url", "edit_url", "helpdesk", "language", "tags", "active")
 # A row may leave these out: a new text gets the default, a stored one keeps what it has (like owner_team).
-OPTIONAL_DEFAULTS = {"url": "", "language": "", "tags": [], "active": True}
+OPTIONAL_DEFAULTS = {"url": "", "edit_url": "", "helpdesk": "", "language": "", "tags": [], "active": True}
 BATCH_SIZE = 1000
 MAX_TAGS = 50
 _url_valid = URLValidator(schemes=["http", "https"])
@@ -40,16 +36,15 @@ _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
 _TRUE = {"1", "true", "yes", "on", "ja", "wahr", "aktiv", ""}
 _FALSE = {"0", "false", "no", "off", "nein", "falsch", "inaktiv"}
 REQUIRED_COLUMNS = ("external_id", "kind", "title", "body")
-# A body may be long; the csv module refuses fields over 128 KiB by default.
-CSV_FIELD_LIMIT = 2**31 - 1
-# No support text runs longer; a CSV record that does stems from an unclosed quote, which would
-# swallow the rest of the file into one field.
-CSV_RECORD_MAX_LINES = 1000
-CSV_RECORD_MAX_CHARS = 1024 * 1024
 
 
 def _unstorable_message() -> str:
     return _("Null characters and unpaired surrogates are not allowed.")
+
+
+def position_label(position: int | str) -> str:
+    """ "line 4" for a line number; a reader's own label ("item 3", "macros-2.json, item 3") as it is."""
+    return _("line %(line)s") % {"line": position} if isinstance(position, int) else position
 
 
 @dataclass
@@ -57,7 +52,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    rejected: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (line or index, {field: reason})
+    # (line, index or a reader's label like "item 3", {field: reason})
+    rejected: list[tuple[int | str, dict[str, str]]] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)  # created or updated: these need a scan
 
     @property
@@ -145,20 +141,27 @@ def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None
         "external_id": _text(row, "external_id", required=True, max_length=100, errors=errors),
         "kind": _text(row, "kind", required=True, max_length=None, errors=errors).lower(),
         "title": _text(row, "title", required=True, max_length=300, errors=errors),
-        "body": _text(row, "body", required=True, max_length=None, errors=errors),
+        "body": _text(row, "body", required=True, max_length=SupportText.MAX_BODY_CHARS, errors=errors),
     }
     # Optional columns a row does not name are left out here and keep their stored value (see _write_batch).
     if "url" in row:
         values["url"] = _text(row, "url", required=False, max_length=500, errors=errors)
+    if "edit_url" in row:
+        values["edit_url"] = _text(row, "edit_url", required=False, max_length=500, errors=errors)
+    if "helpdesk" in row:
+        values["helpdesk"] = _text(row, "helpdesk", required=False, max_length=20, errors=errors).lower()
+        if values["helpdesk"] and values["helpdesk"] not in Helpdesk.values:
+            errors["helpdesk"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(Helpdesk.values)}
     if "language" in row:
         values["language"] = _text(row, "language", required=False, max_length=10, errors=errors).lower()
     if "kind" not in errors and values["kind"] not in SupportText.Kind.values:
         errors["kind"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(SupportText.Kind.values)}
-    if values.get("url") and "url" not in errors:
-        try:
-            _url_valid(values["url"])
-        except ValidationError:
-            errors["url"] = _("Enter a valid http(s) URL.")
+    for name in ("url", "edit_url"):
+        if values.get(name) and name not in errors:
+            try:
+                _url_valid(values[name])
+            except ValidationError:
+                errors[name] = _("Enter a valid http(s) URL.")
     if "tags" in row:
         try:
             values["tags"] = _tags(row["tags"])
@@ -179,13 +182,13 @@ def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None
 
 def support_texts_import(
     *,
-    rows: Iterable[tuple[int, dict]],
+    rows: Iterable[tuple[int | str, dict]],
     source: str,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     result: ImportResult | None = None,
 ) -> ImportResult:
-    """Upsert support texts by (source, external_id); `rows` are (line number or index, row dict).
+    """Upsert support texts by (source, external_id); `rows` are (line number, index or label, row dict).
 
     Idempotent: importing the same rows again changes nothing and counts them as
     unchanged. Each batch commits on its own; a rejected row is reported with its
@@ -197,14 +200,17 @@ def support_texts_import(
     source = support_text_source_clean(source)
     teams = dict(Team.objects.values_list("slug", "pk"))
     result = result if result is not None else ImportResult()
-    seen: dict[str, int] = {}
-    batch: list[tuple[int, dict]] = []
+    seen: dict[str, int | str] = {}
+    batch: list[tuple[int | str, dict]] = []
     statistics = _Statistics()
 
     for line, row in rows:
         values, errors = support_text_clean(row, teams=teams)
         if values is not None and values["external_id"] in seen:
-            errors = {"external_id": _("Duplicate of line %(line)s.") % {"line": seen[values["external_id"]]}}
+            errors = {
+                "external_id": _("Duplicate of %(position)s.")
+                % {"position": position_label(seen[values["external_id"]])}
+            }
             values = None
         if values is None:
             result.rejected.append((line, errors))
@@ -257,7 +263,7 @@ class _Statistics:
 
 
 @transaction.atomic
-def _write_batch(batch: list[tuple[int, dict]], *, source: str, result: ImportResult) -> None:
+def _write_batch(batch: list[tuple[int | str, dict]], *, source: str, result: ImportResult) -> None:
     now = timezone.now()
     fields = ("id", "external_id", *COMPARED, "owner_team_id")
     existing = {
@@ -305,7 +311,18 @@ def _upsert_orm(rows: list[dict], *, source: str, now, existing: dict) -> list[t
     return written
 
 
-_UPSERT_COLUMNS = ("kind", "title", "body", "body_normalised", "url", "language", "tags", "active")
+_UPSERT_COLUMNS = (
+    "kind",
+    "title",
+    "body",
+    "body_normalised",
+    "url",
+    "edit_url",
+    "helpdesk",
+    "language",
+    "tags",
+    "active",
+)
 
 
 def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int, bool]]:
@@ -322,7 +339,8 @@ def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int,
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bulletin_import (external_id varchar(100), kind varchar(10), title varchar(300), "
-            "body text, body_normalised text, url varchar(500), language varchar(10), tags jsonb, active boolean, "
+            "body text, body_normalised text, url varchar(500), edit_url varchar(500), helpdesk varchar(20), "
+            "language varchar(10), tags jsonb, active boolean, "
             "owner_team_id bigint, set_owner boolean) ON COMMIT DROP"
         )
         with cursor.cursor.copy(
@@ -331,9 +349,19 @@ def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int,
             for values in rows:
                 copy.write_row(
                     (
-                        values["external_id"], values["kind"], values["title"], values["body"],
-                        normalise(values["body"]), values["url"], values["language"], json.dumps(values["tags"]),
-                        values["active"], values.get("owner_team_id"), "owner_team_id" in values,
+                        values["external_id"],
+                        values["kind"],
+                        values["title"],
+                        values["body"],
+                        normalise(values["body"]),
+                        values["url"],
+                        values["edit_url"],
+                        values["helpdesk"],
+                        values["language"],
+                        json.dumps(values["tags"]),
+                        values["active"],
+                        values.get("owner_team_id"),
+                        "owner_team_id" in values,
                     )
                 )
         for set_owner in (True, False):
@@ -350,125 +378,3 @@ def _upsert_postgresql(rows: list[dict], *, source: str, now) -> list[tuple[int,
         # Dropped here too: inside an outer transaction (the bulk API) ON COMMIT comes too late for the next batch.
         cursor.execute("DROP TABLE bulletin_import")
     return written
-
-
-def support_text_rows_read(path: Path, *, encoding: str | None = None) -> Iterator[tuple[int, dict]]:
-    """(line, row) of a CSV, JSON Lines or JSON array file; the format by extension, else by the first character.
-
-    A JSON line that does not parse yields a row {"__error__": reason} so the caller can report it;
-    so does a CSV record the csv module cannot read. For a JSON array the number is the item's
-    position. Raises ValidationError on `file`, before yielding anything, when the file is not
-    text in its encoding (UTF-8 unless `encoding` names another), a CSV header lacks a required
-    column, or a CSV record runs on for more lines or characters than any text (an unclosed quote).
-    """
-    encoding = encoding or "utf-8"
-    file_lines(path, encoding=encoding)  # refuses a file that does not decode, before anything is written
-    suffix = path.suffix.lower()
-    with open(path, encoding=_bom_aware(encoding), newline="") as handle:
-        head = handle.read(4096).lstrip()
-    if head.startswith("[") and suffix != ".csv":
-        yield from _json_array_rows(path, encoding=encoding)
-    elif suffix in {".jsonl", ".ndjson", ".json"} or (suffix != ".csv" and head.startswith("{")):
-        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
-            yield from _jsonl_rows(handle)
-    else:
-        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
-            for _row in _csv_rows(handle, strict=True):  # the structure first: an unclosed quote stops it here
-                pass
-        with open(path, encoding=_bom_aware(encoding), newline="") as handle:
-            yield from _csv_rows(handle)
-
-
-def _bom_aware(encoding: str) -> str:
-    return "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
-
-
-def file_lines(path: Path, *, encoding: str = "utf-8") -> int:
-    """The number of lines in the file, read once in `encoding` before any of it is imported: a decoding
-    error halfway would leave half an import. Raises ValidationError on `file` naming the line."""
-    decoder, line = codecs.getincrementaldecoder(encoding)(), 1
-    lines, last = 0, "\n"
-    with open(path, "rb") as handle:
-        while True:
-            chunk = handle.read(1 << 20)
-            try:
-                text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as error:
-                line += chunk.count(b"\n", 0, error.start)
-                if codecs.lookup(encoding).name == "utf-8":
-                    message = _("Not UTF-8 text (line %(line)s). Save it as UTF-8 or name its encoding.")
-                else:
-                    message = _("Not %(encoding)s text (line %(line)s).")
-                raise ValidationError({"file": message % {"line": line, "encoding": encoding}}) from None
-            lines += text.count("\n")
-            last = text[-1:] or last
-            line += chunk.count(b"\n")
-            if not chunk:
-                return lines + (last != "\n")  # a last line without its line break counts too
-
-
-def _json_array_rows(path: Path, *, encoding: str) -> Iterator[tuple[int, dict]]:
-    """The items of a JSON array, read as a stream (an export of hundreds of megabytes stays small in memory)."""
-    with open(path, "rb") as raw:
-        handle = raw if codecs.lookup(encoding).name == "utf-8" else io.BytesIO(raw.read().decode(encoding).encode())
-        if handle.read(3) != codecs.BOM_UTF8:
-            handle.seek(0)
-        try:
-            yield from enumerate(ijson.items(handle, "item", use_float=True), start=1)
-        except ijson.JSONError as error:
-            raise ValidationError({"file": _("Not valid JSON: %(error)s") % {"error": error}}) from None
-
-
-def _jsonl_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict]]:
-    for line_number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield line_number, json.loads(line)
-        except json.JSONDecodeError as error:
-            yield line_number, {"__error__": _("Not valid JSON: %(error)s") % {"error": error.msg}}
-        except RecursionError:
-            yield line_number, {"__error__": _("Not valid JSON: nested too deeply.")}
-
-
-def _csv_rows(handle: io.TextIOBase, *, strict: bool = False) -> Iterator[tuple[int, dict]]:
-    """(line, row) of a CSV file; with `strict`, a record longer than any text raises ValidationError."""
-    csv.field_size_limit(CSV_FIELD_LIMIT)
-    header = handle.readline()
-    handle.seek(0)
-    # Excel in German locales writes semicolons; take whichever separator the header uses most.
-    delimiter = max((",", ";", "\t", "|"), key=header.count)
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    if reader.fieldnames is None:  # an empty file
-        return
-    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames]
-    missing = [name for name in REQUIRED_COLUMNS if name not in reader.fieldnames]
-    if missing:
-        message = _("The header lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)}
-        raise ValidationError({"file": message})
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            yield line, {"__error__": _("Not a readable CSV record: %(error)s") % {"error": error}}
-        else:
-            if strict:
-                _csv_record_check(row, start=line, end=reader.line_num)
-            if None in row:  # more cells than columns
-                yield line, {"__error__": _("More cells than columns.")}
-            else:
-                yield line, row
-        line = reader.line_num + 1
-
-
-def _csv_record_check(row: dict, *, start: int, end: int) -> None:
-    too_long = sum(len(value) for value in row.values() if isinstance(value, str)) > CSV_RECORD_MAX_CHARS
-    if end - start + 1 > CSV_RECORD_MAX_LINES or too_long:
-        message = _(
-            "The record starting on line %(line)s runs on to line %(end)s, longer than any text: "
-            "is a quote left open there? Nothing was imported."
-        ) % {"line": start, "end": end}
-        raise ValidationError({"file": message})

@@ -9,12 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from bulletin.texts.normalising import normalise
 
 
+class Helpdesk(models.TextChoices):
+    """The help desks whose exports and APIs Bulletin reads; the name is what links back say ("Open in Zendesk")."""
+
+    ZENDESK = "zendesk", "Zendesk"
+    FRESHDESK = "freshdesk", "Freshdesk"
+    ZAMMAD = "zammad", "Zammad"
+    GORGIAS = "gorgias", "Gorgias"
+    INTERCOM = "intercom", "Intercom"
+
+
 class SupportText(models.Model):
     """A macro or FAQ entry as imported from the help desk; may state facts that changes make untrue."""
 
     class Kind(models.TextChoices):
         MACRO = "macro", _("Macro")
         FAQ = "faq", _("FAQ")
+
+    # A body longer than this is rejected on import rather than cut: a cut text would be scanned as if whole.
+    MAX_BODY_CHARS = 200_000
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300)
@@ -23,7 +36,11 @@ class SupportText(models.Model):
     body_normalised = models.TextField(editable=False, blank=True)
     source = models.CharField(_("source"), max_length=50, default="manual", help_text=_("e.g. zendesk"))
     external_id = models.CharField(_("external id"), max_length=100)
-    url = models.URLField(_("URL"), max_length=500, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True, help_text=_("Where customers read it, if anywhere."))
+    edit_url = models.URLField(
+        _("edit link"), max_length=500, blank=True, help_text=_("Where an agent edits it in the help desk.")
+    )
+    helpdesk = models.CharField(_("help desk"), max_length=20, choices=Helpdesk.choices, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     owner_team = models.ForeignKey(
@@ -56,6 +73,20 @@ class SupportText(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "body_normalised", "updated_at"}
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("texts:detail", args=[self.pk])
+
+    @property
+    def fix_url(self) -> str:
+        """Where an agent goes to fix the text: its edit link, else where it is published."""
+        return self.edit_url or self.url
+
+    @property
+    def fix_label(self) -> str:
+        if self.helpdesk:
+            return _("Open in %(helpdesk)s") % {"helpdesk": self.get_helpdesk_display()}
+        return _("Open in the help desk")
 
 
 class Flag(models.Model):
@@ -116,9 +147,7 @@ class Flag(models.Model):
         indexes = [models.Index(fields=["status", "change"])]
         constraints = [
             models.UniqueConstraint(fields=["support_text", "fact_change"], name="flag_one_per_text_and_fact"),
-            models.CheckConstraint(
-                condition=Q(status__in=["open", "resolved", "dismissed"]), name="flag_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=["open", "resolved", "dismissed"]), name="flag_status_valid"),
             models.CheckConstraint(
                 condition=~Q(status="dismissed") | ~Q(dismiss_reason=""),
                 name="flag_dismissed_has_reason",
@@ -131,3 +160,81 @@ class Flag(models.Model):
 
     def get_absolute_url(self):
         return reverse("flags:detail", args=[self.pk])
+
+
+class ImportRun(models.Model):
+    """One import of help-desk files started from the import page; the worker reports its progress here."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    source = models.CharField(_("source"), max_length=50)
+    format = models.CharField(_("format"), max_length=40, blank=True, help_text=_("Empty: detected per file."))
+    base_url = models.URLField(_("help desk address"), max_length=200, blank=True)
+    # [{"name": the uploaded file's name, "path": where the upload was stored, "size": bytes}]
+    files = models.JSONField(_("files"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    formats = models.JSONField(_("formats read"), default=list, blank=True)
+    bytes_total = models.BigIntegerField(_("bytes"), default=0)
+    bytes_read = models.BigIntegerField(_("bytes read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    # [[position, {field: reason}], …]: every rejected row, as the command prints them.
+    rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self):
+        return f"{self.source} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self):
+        return reverse("texts:import_detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        return min(99, self.bytes_read * 100 // self.bytes_total) if self.bytes_total else 0
+
+
+class HelpdeskSync(models.Model):
+    """The live sync of one help desk: the lock that keeps two syncs apart, and how the last one went."""
+
+    helpdesk = models.CharField(_("help desk"), max_length=20, choices=Helpdesk.choices, unique=True)
+    # Set while a sync runs; a sync that finds it set (and not stale) does not start.
+    running_since = models.DateTimeField(_("running since"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    # Where the help desk's incremental APIs start next time, e.g. {"articles": 1764590000}.
+    cursor = models.JSONField(_("cursor"), default=dict, blank=True)
+    last_counts = models.JSONField(_("last counts"), default=dict, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("help desk sync")
+        verbose_name_plural = _("help desk syncs")
+
+    def __str__(self):
+        return self.get_helpdesk_display()

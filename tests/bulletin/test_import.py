@@ -8,6 +8,15 @@ from bulletin.texts.importing import support_texts_import
 
 pytestmark = pytest.mark.django_db
 
+
+def import_texts(*args) -> int:
+    """Runs the command as a scheduler would; returns its exit status."""
+    try:
+        call_command("import_support_texts", *map(str, args))
+    except CommandError as error:
+        return error.returncode
+    return 0
+
 CSV = """external_id,kind,title,body,url,language,tags
 m1,macro,Lieferzeit,"Die Lieferzeit beträgt
 5–7 Werktage.",https://help.example.com/m1,de,"lieferung,möbel"
@@ -27,7 +36,7 @@ def csv_file(tmp_path):
 
 
 def test_import_with_bad_rows_imports_the_good_ones_and_reports_the_bad_by_line(csv_file, capsys):
-    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    assert import_texts(str(csv_file), "--source", "zendesk") == 1  # some rows rejected
     out = capsys.readouterr().out
     assert "2 created, 0 updated, 0 unchanged, 4 rejected." in out
     assert "line 4: kind:" in out  # m1 spans lines 2-3, so m2 starts on line 4
@@ -40,10 +49,10 @@ def test_import_with_bad_rows_imports_the_good_ones_and_reports_the_bad_by_line(
 
 
 def test_reimporting_the_same_file_changes_nothing(csv_file, capsys):
-    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    import_texts(str(csv_file), "--source", "zendesk")
     before = list(SupportText.objects.values_list("pk", "updated_at").order_by("pk"))
     capsys.readouterr()
-    call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+    import_texts(str(csv_file), "--source", "zendesk")
     assert "0 created, 0 updated, 2 unchanged, 4 rejected." in capsys.readouterr().out
     assert list(SupportText.objects.values_list("pk", "updated_at").order_by("pk")) == before
 
@@ -62,7 +71,7 @@ def test_json_lines_import_reports_broken_lines(tmp_path, capsys):
         {"external_id": 7, "kind": "macro", "title": "Nummer", "body": "Text", "language": "de"},
     ]
     path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    call_command("import_support_texts", str(path), "--source", "zendesk")
+    import_texts(str(path), "--source", "zendesk")
     out = capsys.readouterr().out
     assert "2 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 2: row: Not valid JSON" in out
     assert SupportText.objects.get(external_id="f1").body_normalised == "ratenzahlung über paypal"
@@ -87,9 +96,9 @@ def test_import_queues_a_scan_of_the_changed_texts_only(
     csv_file, capsys, fake_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+        import_texts(str(csv_file), "--source", "zendesk")
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_support_texts", str(csv_file), "--source", "zendesk")  # unchanged: nothing to scan
+        import_texts(str(csv_file), "--source", "zendesk")  # unchanged: nothing to scan
     queued = fake_broker.args_of("bulletin.tasks.flags_scan_texts_task")
     assert queued == [(sorted(SupportText.objects.values_list("pk", flat=True)),)]
 
@@ -97,7 +106,7 @@ def test_import_queues_a_scan_of_the_changed_texts_only(
 def test_broker_down_does_not_undo_an_import(csv_file, capsys, fake_broker, django_capture_on_commit_callbacks):
     fake_broker.down = True
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("import_support_texts", str(csv_file), "--source", "zendesk")
+        import_texts(str(csv_file), "--source", "zendesk")
     assert SupportText.objects.count() == 2
 
 
@@ -108,7 +117,7 @@ def test_semicolon_csv_from_a_german_excel_imports(tmp_path, capsys):
         's2;macro;Alt;Nicht mehr;["x", "y"];nein\r\n',
         encoding="utf-8-sig",
     )
-    call_command("import_support_texts", str(path), "--source", "excel")
+    import_texts(str(path), "--source", "excel")
     assert "2 created, 0 updated, 0 unchanged, 0 rejected." in capsys.readouterr().out
     texts = {text.external_id: text for text in SupportText.objects.all()}
     assert texts["s1"].body == "5–7 Werktage, meistens." and texts["s1"].active
@@ -130,7 +139,7 @@ def test_a_file_that_is_not_utf8_imports_nothing_unless_its_encoding_is_named(tm
     with pytest.raises(CommandError, match="line 2"):
         call_command("import_support_texts", str(path), "--source", "x")
     assert not SupportText.objects.exists()  # not the first batch either
-    call_command("import_support_texts", str(path), "--source", "x", "--encoding", "cp1252")
+    import_texts(str(path), "--source", "x", "--encoding", "cp1252")
     assert "1500 created" in capsys.readouterr().out
     assert SupportText.objects.get(external_id="t7").body == "Grüße aus der Straße 7"
 
@@ -144,7 +153,7 @@ def test_a_huge_body_or_a_null_character_rejects_that_row_only(tmp_path, capsys)
         "ok,faq,Gut,Lieferung in 5–7 Werktagen\n",
         encoding="utf-8",
     )
-    call_command("import_support_texts", str(path), "--source", "x")
+    import_texts(str(path), "--source", "x")
     out = capsys.readouterr().out
     assert "2 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 3: body:" in out
     assert len(SupportText.objects.get(external_id="big").body) == 200_000
@@ -154,7 +163,7 @@ def test_a_json_array_file_imports_every_item(tmp_path, capsys):
     path = tmp_path / "texts.json"
     items = [{"external_id": f"a{n}", "kind": "faq", "title": "T", "body": "B"} for n in range(3)]
     path.write_text(json.dumps(items, indent=2), encoding="utf-8")
-    call_command("import_support_texts", str(path), "--source", "x")
+    import_texts(str(path), "--source", "x")
     assert "3 created, 0 updated, 0 unchanged, 0 rejected." in capsys.readouterr().out
 
 
@@ -165,10 +174,10 @@ def test_a_reimport_without_the_optional_columns_keeps_what_the_text_had(tmp_pat
         "m1,macro,Lieferzeit,5–7 Werktage,https://help.example.com/m1,de,lieferung,false\n",
         encoding="utf-8",
     )
-    call_command("import_support_texts", str(full), "--source", "zendesk")
+    import_texts(str(full), "--source", "zendesk")
     short = tmp_path / "short.csv"
     short.write_text("external_id,kind,title,body\nm1,macro,Lieferzeit,10–14 Werktage\n", encoding="utf-8")
-    call_command("import_support_texts", str(short), "--source", "zendesk")
+    import_texts(str(short), "--source", "zendesk")
     assert "0 created, 1 updated" in capsys.readouterr().out
     text = SupportText.objects.get()
     assert (text.body, text.url, text.language, text.tags, text.active) == (
@@ -196,7 +205,7 @@ def test_the_summary_counts_records_against_the_lines_of_the_file(tmp_path, caps
         'external_id,kind,title,body\nm1,macro,Zwei Zeilen,"Erste Zeile\nzweite Zeile"\nm2,faq,Eine,Text\n',
         encoding="utf-8",
     )
-    call_command("import_support_texts", str(path), "--source", "zendesk")
+    import_texts(str(path), "--source", "zendesk")
     assert "2 records read from 4 lines." in capsys.readouterr().out
 
 
@@ -204,7 +213,7 @@ def test_a_json_line_nested_too_deeply_is_a_rejected_row_not_a_crash(tmp_path, c
     good = {"external_id": "a", "kind": "faq", "title": "A", "body": "Text"}
     path = tmp_path / "texts.jsonl"
     path.write_text(json.dumps(good) + "\n" + "[" * 100_000 + "\n", encoding="utf-8")
-    call_command("import_support_texts", str(path), "--source", "zendesk")
+    import_texts(str(path), "--source", "zendesk")
     out = capsys.readouterr().out
     assert "1 created, 0 updated, 0 unchanged, 1 rejected." in out and "line 2: row: Not valid JSON" in out
 
@@ -218,7 +227,7 @@ def test_a_wrong_encoding_named_for_the_file_refuses_it_before_writing(tmp_path)
     assert SupportText.objects.count() == 0
 
 
-def test_a_json_array_broken_halfway_keeps_what_it_committed_and_queues_its_scan(
+def test_a_json_array_cut_short_is_refused_before_anything_is_written(
     tmp_path, fake_broker, django_capture_on_commit_callbacks
 ):
     items = [{"external_id": str(n), "kind": "faq", "title": f"T{n}", "body": "5–7 Werktage"} for n in range(1500)]
@@ -226,7 +235,7 @@ def test_a_json_array_broken_halfway_keeps_what_it_committed_and_queues_its_scan
     path.write_text(json.dumps(items)[:-1] + ', {"external_id": "broken', encoding="utf-8")  # cut off mid-item
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError) as stopped:
         call_command("import_support_texts", str(path), "--source", "zendesk")
-    assert "Not valid JSON" in str(stopped.value) and "1000 created" in str(stopped.value)
-    assert SupportText.objects.count() == 1000
-    (scanned,) = fake_broker.args_of("bulletin.tasks.flags_scan_texts_task")
-    assert sorted(scanned[0]) == sorted(SupportText.objects.values_list("pk", flat=True))
+    assert "Not valid JSON" in str(stopped.value) and "cut short" in str(stopped.value)
+    assert stopped.value.returncode == 2
+    assert SupportText.objects.count() == 0
+    assert fake_broker.args_of("bulletin.tasks.flags_scan_texts_task") == []
