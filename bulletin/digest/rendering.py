@@ -22,6 +22,15 @@ from changes.rendering import sanitize_html
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
+def text_entry_fix_link(entry) -> tuple[str, str] | None:
+    """("Open in Zendesk", its edit link) of a text to update, in the active language; None without a link."""
+    if not entry.fix_url:
+        return None
+    if entry.helpdesk:
+        return _("Open in %(helpdesk)s") % {"helpdesk": entry.helpdesk}, entry.fix_url
+    return _("Open in the help desk"), entry.fix_url
+
+
 def md_escape(text: str) -> str:
     """Literal text inside Markdown: no emphasis, links or raw HTML from a title."""
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
@@ -86,7 +95,9 @@ def _section_markdown(section: Section) -> list[str]:
             return []
         lines = [f"## {section_title(section)}", ""]
         for entry in section.entries:
-            lines.append(f"- [{md_escape(entry.title)}]({entry.url}): {md_escape(text_entry_detail(entry))}")
+            link = text_entry_fix_link(entry)
+            fix = f" · [{md_escape(link[0])}]({link[1].replace(')', '%29')})" if link else ""
+            lines.append(f"- [{md_escape(entry.title)}]({entry.url}): {md_escape(text_entry_detail(entry))}{fix}")
         if section.more:
             detail = md_escape(_("in the flags queue"))
             lines.append(f"- [{md_escape(texts_more_title(section.more))}]({section.more_url}): {detail}")
@@ -154,7 +165,12 @@ def sections_for_display(sections: list[Section]) -> list[dict]:
             continue
         else:
             item["entries"] = [
-                {"title": entry.title, "url": entry.url, "detail": text_entry_detail(entry)}
+                {
+                    "title": entry.title,
+                    "url": entry.url,
+                    "detail": text_entry_detail(entry),
+                    **dict(zip(("fix_label", "fix_url"), text_entry_fix_link(entry) or (), strict=False)),
+                }
                 for entry in section.entries
             ]
             if section.more:

@@ -10,7 +10,7 @@ back with `sections_from_json`; a change entry stays the plain JSON of
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, replace
 
 from django.conf import settings
 from django.urls import reverse
@@ -134,6 +134,10 @@ class TextEntry:
     old_text: str
     new_text: str
     change: str
+    # Where an agent fixes the text, and the help desk's name for the link ("Open in Zendesk"); a digest
+    # compiled before texts kept their links has neither.
+    fix_url: str = ""
+    helpdesk: str = ""
 
     def to_json(self) -> dict:
         # With the line as the compile words it (settings.LANGUAGE_CODE), for API readers; pages word the parts.
@@ -141,7 +145,12 @@ class TextEntry:
 
     @classmethod
     def from_json(cls, data: dict) -> "TextEntry":
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        return cls(
+            **{
+                name: data[name] if spec.default is MISSING else data.get(name, spec.default)
+                for name, spec in cls.__dataclass_fields__.items()
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -292,6 +301,8 @@ def _texts_to_update(window: WeekWindow) -> TextSection:
                     old_text=flag.old_text,
                     new_text=flag.new_text,
                     change=flag.change.title,
+                    fix_url=flag.support_text.fix_url,
+                    helpdesk=flag.support_text.get_helpdesk_display() if flag.support_text.helpdesk else "",
                 )
             )
     queue = settings.SITE_URL + reverse("flags:list") + "?status=open"

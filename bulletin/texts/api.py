@@ -16,7 +16,7 @@ from bulletin.permissions import can_dismiss_flags, can_view_flags, can_write_su
 from bulletin.texts.filters import FlagFilter, SupportTextFilter
 from bulletin.texts.flags import flag_dismiss, flags_scan_texts_enqueue
 from bulletin.texts.importing import support_text_source_clean, support_texts_import
-from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.models import Flag, Helpdesk, SupportText
 from bulletin.texts.selectors import flags_visible_to, support_texts_with_open_flags
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin
@@ -37,14 +37,15 @@ class FlagApiFilter(NotEmptyMixin, FlagFilter):
 class SupportTextSerializer(serializers.ModelSerializer):
     owner_team = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     # A plain string: an empty URL is allowed, and URLField's schema made "" match two oneOf branches.
-    url = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Where customers read it; empty for a macro.")
+    edit_url = serializers.CharField(read_only=True, help_text="Where an agent edits it in the help desk.")
     open_flags = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = SupportText
         fields = [
-            "id", "source", "external_id", "kind", "title", "body", "url", "language", "tags", "owner_team",
-            "active", "open_flags", "created_at", "updated_at",
+            "id", "source", "external_id", "kind", "title", "body", "url", "edit_url", "helpdesk", "language",
+            "tags", "owner_team", "active", "open_flags", "created_at", "updated_at",
         ]
 
 
@@ -79,8 +80,12 @@ class BulkItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     kind = serializers.ChoiceField(choices=SupportText.Kind.choices)
     title = serializers.CharField(max_length=300)
-    body = serializers.CharField()
-    url = serializers.URLField(required=False, allow_blank=True)
+    body = serializers.CharField(max_length=SupportText.MAX_BODY_CHARS)
+    url = serializers.URLField(required=False, allow_blank=True, help_text="Where customers read it.")
+    edit_url = serializers.URLField(
+        required=False, allow_blank=True, help_text="Where an agent edits it in the help desk."
+    )
+    helpdesk = serializers.ChoiceField(choices=Helpdesk.choices, required=False, allow_blank=True)
     language = serializers.CharField(required=False, allow_blank=True, max_length=10)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     owner_team = serializers.SlugField(required=False, help_text="Slug of the team that owns the text.")
@@ -140,9 +145,13 @@ class SupportTextBulk(APIView):
 
 
 class FlagSupportTextSerializer(serializers.ModelSerializer):
+    fix_url = serializers.CharField(
+        read_only=True, help_text="Where an agent fixes the text: its edit link in the help desk, else its URL."
+    )
+
     class Meta:
         model = SupportText
-        fields = ["id", "external_id", "source", "title"]
+        fields = ["id", "external_id", "source", "title", "helpdesk", "fix_url"]
 
 
 class FlagResolutionSerializer(serializers.Serializer):

@@ -218,7 +218,7 @@ def _file_format(path: Path, *, wanted: str, encoding: str) -> str:
             raise ValidationError(
                 _("Not a %(format)s export: not JSON (%(error)s).") % {"format": label, "error": error}
             ) from None
-        raise ValidationError(_("Not valid JSON: %(error)s") % {"error": error}) from None
+        raise ValidationError(_json_invalid(str(error))) from None
     items_key, first, keys = shape
     if wanted:
         if wanted == "json":
@@ -234,7 +234,7 @@ def _file_format(path: Path, *, wanted: str, encoding: str) -> str:
                 )
             return wanted
         if fmt.items_key != items_key and not (fmt.items_key == "" and items_key == ""):
-            where = _('a "%(key)s" list') % {"key": fmt.items_key} if fmt.items_key else _("a list of items")
+            where = _('"%(key)s" list') % {"key": fmt.items_key} if fmt.items_key else _("list of items")
             raise ValidationError(
                 _("Not a %(format)s export: it has no %(where)s.") % {"format": fmt.label, "where": where}
             )
@@ -277,7 +277,7 @@ def _json_shape(path: Path, *, encoding: str) -> tuple[str | None, dict | None, 
                     if first is None or isinstance(first, dict):
                         return prefix, first, keys
     except ijson.JSONError as error:
-        raise ValueError(str(error)) from None
+        raise ValueError(_json_error(error)) from None
     except StopIteration:
         raise ValueError(_("no JSON value")) from None
     return None, None, keys
@@ -290,9 +290,18 @@ def _json_whole_check(path: Path, *, encoding: str) -> None:
             for _event in ijson.parse(raw):
                 pass
     except ijson.JSONError as error:
-        raise ValidationError(
-            _("Not valid JSON: %(error)s. Is the file cut short? Nothing was imported.") % {"error": error}
-        ) from None
+        raise ValidationError(_json_invalid(_json_error(error))) from None
+
+
+def _json_error(error: Exception) -> str:
+    """The parser's reason on one line (yajl draws an arrow under the spot on the lines after it)."""
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _json_invalid(reason: str) -> str:
+    if "premature EOF" in reason or "Incomplete" in reason:
+        return _("Not valid JSON: %(error)s. Is the file cut short? Nothing was imported.") % {"error": reason}
+    return _("Not valid JSON: %(error)s. Nothing was imported.") % {"error": reason}
 
 
 def _first_object(path: Path, *, encoding: str) -> dict:

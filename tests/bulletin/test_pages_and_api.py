@@ -126,7 +126,7 @@ def test_api_lists_flags_with_their_support_text(agent, flag, django_assert_max_
     item = response.json()["results"][0]
     assert item["support_text"] == {
         "id": flag.support_text_id, "external_id": flag.support_text.external_id, "source": "zendesk",
-        "title": "Lieferzeit-Makro",
+        "title": "Lieferzeit-Makro", "helpdesk": "", "fix_url": flag.support_text.fix_url,
     }
     assert item["status"] == "open" and item["proposed_text"] and item["resolution"]["dismissed_by"] is None
 
