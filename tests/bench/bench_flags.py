@@ -174,8 +174,9 @@ def main() -> None:
 
     from bulletin.models import Flag, SupportText
     from bulletin.texts.flags import flags_scan_change, flags_scan_texts
-    from bulletin.texts.importing import support_text_rows_read, support_texts_import
+    from bulletin.texts.importing import support_texts_import
     from bulletin.texts.normalising import normalise
+    from bulletin.texts.reading import support_text_rows_read
     from changes.models import Change, FactChange, Team
 
     call_command("migrate", verbosity=0)
