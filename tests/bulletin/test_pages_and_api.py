@@ -200,6 +200,9 @@ def test_api_bulk_upsert_reports_counts_and_per_item_errors(consumer):
         ({"active": "maybe"}, "active"),
         ({"active": {"x": 1}}, "active"),
         ({"external_id": 1.5e300}, "external_id"),
+        ({"edit_url": "javascript:alert(1)"}, "edit_url"),
+        ({"helpdesk": "outlook"}, "helpdesk"),
+        ({"body": "x" * 200_001}, "body"),
     ],
 )
 def test_api_bulk_rejects_an_item_that_cannot_be_stored_as_it_says(consumer, item, field):
@@ -210,6 +213,17 @@ def test_api_bulk_rejects_an_item_that_cannot_be_stored_as_it_says(consumer, ite
     assert response.status_code == 200, response.content
     assert response.json()["rejected"] == 1 and field in response.json()["errors"][0]["errors"]
     assert not SupportText.objects.exists()
+
+
+def test_api_bulk_keeps_the_edit_link_and_help_desk(consumer):
+    text = {
+        "external_id": "macro/1", "kind": "macro", "title": "A", "body": "5–7 Werktage",
+        "edit_url": "https://acme.zendesk.com/admin/workspaces/agent-workspace/macros/1", "helpdesk": "zendesk",
+    }
+    response = api(consumer).post("/api/v1/support-texts/bulk/", {"source": "zendesk", "texts": [text]}, format="json")
+    assert response.json()["created"] == 1
+    stored = SupportText.objects.get()
+    assert stored.fix_url == text["edit_url"] and stored.fix_label == "Open in Zendesk"
 
 
 def test_api_bulk_source_with_a_null_character_is_a_400(consumer):
