@@ -3,7 +3,8 @@
 Leads and staff see which agents read a digest. Members (leads and agents) and staff
 read flags; agents and staff dismiss them.
 Every signed-in user reads support texts; consumers of the API (users without a
-membership, e.g. a help-desk sync account) and staff write them.
+membership, e.g. a help-desk sync account) and staff write them. Staff and the leads
+of support teams (Team.handles_support) import them on the import page.
 """
 
 from changes.models import Membership
@@ -28,6 +29,31 @@ def can_dismiss_flags(user) -> bool:
 
 def can_write_support_texts(user) -> bool:
     return user.is_authenticated and (user.is_staff or not member_team_ids(user))
+
+
+def can_import_support_texts(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    cached = getattr(user, "_leads_support", None)
+    if cached is None:
+        cached = Membership.objects.filter(
+            user=user, role=Membership.Role.LEAD, team__handles_support=True
+        ).exists()
+        user._leads_support = cached
+    return cached
+
+
+def navigation_rights(user) -> tuple[bool, bool]:
+    """(reads flags and texts, imports texts) in one query: the site's navigation asks on every page."""
+    if not user.is_authenticated:
+        return False, False
+    if user.is_staff:
+        return True, True
+    roles = list(Membership.objects.filter(user=user).values_list("role", "team__handles_support"))
+    user._leads_support = any(role == Membership.Role.LEAD and support for role, support in roles)
+    return bool(roles), user._leads_support
 
 
 def can_see_digest_reads(user) -> bool:

@@ -136,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bulletin.context_processors.navigation",
             ],
         },
     },
@@ -274,6 +275,16 @@ NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = env_bool("NOTIFICATIONS_ALLOW_PRIVATE_HOSTS"
 # --- Bulletin -----------------------------------------------------------------
 BULLETIN_MIN_NOTICE_DAYS = env_int("BULLETIN_MIN_NOTICE_DAYS", 7, minimum=0)
 
+# --- Support-text imports from the import page ---------------------------------
+# Uploads wait here (one folder per run) until the worker has read them, deleted after the run: web and
+# worker must both reach this folder (one machine, or a shared volume).
+IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", "") or BASE_DIR / "var" / "imports")
+# One upload (all its files together) at most this many megabytes; a help desk's full export is far below.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200, minimum=1)
+# A running import writes its progress every batch (under a second); one silent this long lost its worker
+# and is queued again (the import is an idempotent upsert).
+IMPORT_STALE_MINUTES = env_int("IMPORT_STALE_MINUTES", 10, minimum=1)
+
 # --- Digest -------------------------------------------------------------------
 # The weekly digest is compiled and sent at DIGEST_HOUR:00 on DIGEST_WEEKDAY in TIME_ZONE.
 DIGEST_HOUR = env_int("DIGEST_HOUR", 6, minimum=0, maximum=23)
@@ -294,11 +305,68 @@ CELERY_BEAT_SCHEDULE["change-events-sweep"] = {
     "schedule": 60.0,
     "options": {"expires": 50},
 }
+# Imports from the import page whose task was never sent (broker away) or whose worker died.
+CELERY_BEAT_SCHEDULE["import-runs-sweep"] = {
+    "task": "bulletin.tasks.import_runs_sweep_task",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}
 CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
     "task": "bulletin.tasks.addenda_sweep_task",
     "schedule": 60.0,
     "options": {"expires": 50},
 }
+# --- Help desk live sync -------------------------------------------------------
+# bulletin/texts/syncing.py pulls macros and articles from Zendesk and Freshdesk. A help desk is synced
+# when its address and credentials are set; beat runs each one every HELPDESK_SYNC_MINUTES (0: never).
+
+
+def _helpdesk_base_url(name: str) -> str:
+    value = (env_str(name, "") or "").strip().rstrip("/")
+    if value and not re.fullmatch(r"https?://[^/\s?#]+", value):
+        raise ImproperlyConfigured(f"{name} must be an address like https://acme.zendesk.com, got {value!r}")
+    return value
+
+
+ZENDESK_BASE_URL = _helpdesk_base_url("ZENDESK_BASE_URL")
+ZENDESK_EMAIL = (env_str("ZENDESK_EMAIL", "") or "").strip()
+ZENDESK_API_TOKEN = (env_str("ZENDESK_API_TOKEN", "") or "").strip()
+FRESHDESK_BASE_URL = _helpdesk_base_url("FRESHDESK_BASE_URL")
+FRESHDESK_API_KEY = (env_str("FRESHDESK_API_KEY", "") or "").strip()
+HELPDESKS_CONFIGURED = []
+for _helpdesk, _names in {
+    "zendesk": ("ZENDESK_BASE_URL", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN"),
+    "freshdesk": ("FRESHDESK_BASE_URL", "FRESHDESK_API_KEY"),
+}.items():
+    _given = [name for name in _names if globals()[name]]
+    if _given and len(_given) < len(_names):
+        # Half a configuration is a typo, not a wish to stay unsynced.
+        _missing = ", ".join(name for name in _names if name not in _given)
+        raise ImproperlyConfigured(f"{_missing} must be set as well when {', '.join(_given)} is set")
+    if _given:
+        HELPDESKS_CONFIGURED.append(_helpdesk)
+HELPDESK_SYNC_MINUTES = env_int("HELPDESK_SYNC_MINUTES", 60, minimum=0, maximum=7 * 24 * 60)
+# Seconds one API request may take (connecting, then between bytes of the answer).
+HELPDESK_TIMEOUT_SECONDS = env_int("HELPDESK_TIMEOUT_SECONDS", 30, minimum=1)
+# Attempts per request for 5xx, timeouts and 429s; the wait after a 5xx starts here and doubles.
+HELPDESK_MAX_ATTEMPTS = env_int("HELPDESK_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+HELPDESK_RETRY_BASE_SECONDS = env_int("HELPDESK_RETRY_BASE_SECONDS", 2, minimum=0)
+# A 429 asking to wait longer than this ends the sync (the next one starts afresh) instead of holding the worker.
+HELPDESK_RETRY_AFTER_MAX_SECONDS = env_int("HELPDESK_RETRY_AFTER_MAX_SECONDS", 120, minimum=1)
+# A sync still marked running after this long lost its worker; the next one takes over.
+HELPDESK_SYNC_LOCK_MINUTES = env_int("HELPDESK_SYNC_LOCK_MINUTES", 120, minimum=5)
+# Zendesk's incremental article listing leaves deleted articles out: a full listing at least this often finds them.
+HELPDESK_FULL_LISTING_HOURS = env_int("HELPDESK_FULL_LISTING_HOURS", 24, minimum=1)
+if HELPDESK_SYNC_MINUTES:
+    for _helpdesk in HELPDESKS_CONFIGURED:
+        CELERY_BEAT_SCHEDULE[f"helpdesk-sync-{_helpdesk}"] = {
+            "task": "bulletin.tasks.helpdesk_sync_task",
+            "schedule": HELPDESK_SYNC_MINUTES * 60.0,
+            "args": (_helpdesk,),
+            # Under the period: runs that piled up while the worker was away do not run back to back.
+            "options": {"expires": max(30, HELPDESK_SYNC_MINUTES * 60 - 30)},
+        }
+
 # --- Cache --------------------------------------------------------------------
 # API throttling counts requests in the cache, so with several web processes the
 # cache must be shared: Redis when there is one, process memory for the demo.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("changes/", include("changes.urls")),
     path("flags/", include("bulletin.texts.urls")),
+    path("texts/", include("bulletin.texts.text_urls")),
     path("digest/", include("bulletin.digest.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("changes.api.urls")),

@@ -69,7 +69,11 @@ def import_summary(reading: ImportReading, result: ImportResult) -> list[str]:
         )
     if reading.unlinked:
         lines.append(
-            _("%(count)s texts have no link back to the help desk: give its address, e.g. https://acme.freshdesk.com.")
+            ngettext(
+                "%(count)s text has no link back to the help desk: give its address, e.g. https://acme.freshdesk.com.",
+                "%(count)s texts have no link back to the help desk: give its address, e.g. https://acme.freshdesk.com.",
+                reading.unlinked,
+            )
             % {"count": reading.unlinked}
         )
     lines.extend(rejected_lines(result.rejected))

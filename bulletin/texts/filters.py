@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.normalising import normalise
 from changes.filters import YES_NO
 from changes.models import Change, Team
 from changes.selectors import json_list_contains
@@ -79,3 +80,47 @@ class SupportTextFilter(django_filters.FilterSet):
         open_flags = Flag.objects.filter(support_text=OuterRef("pk"), status=Flag.Status.OPEN)
         return queryset.filter(Exists(open_flags)) if value == "true" else queryset.exclude(Exists(open_flags))
 
+
+
+def _distinct_choices(field: str) -> list[tuple[str, str]]:
+    values = SupportText.objects.exclude(**{field: ""}).order_by(field).values_list(field, flat=True).distinct()
+    return [(value, value) for value in values]
+
+
+class SupportTextListFilter(django_filters.FilterSet):
+    """The /texts/ page: search and filters an agent looks a text up with."""
+
+    q = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    source = django_filters.ChoiceFilter(
+        choices=lambda: _distinct_choices("source"), label=_("Source"), empty_label=_("All sources")
+    )
+    kind = django_filters.ChoiceFilter(choices=SupportText.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
+    language = django_filters.ChoiceFilter(
+        choices=lambda: _distinct_choices("language"), label=_("Language"), empty_label=_("All languages")
+    )
+    flagged = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_flagged", label=_("Has open flags"), empty_label=_("Any")
+    )
+    active = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_active", label=_("Active"), empty_label=_("Any")
+    )
+
+    class Meta:
+        model = SupportText
+        fields = ["q", "source", "kind", "language", "flagged", "active"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # The body as scans read it (visible text, case and dashes folded): "5-7 werktage" finds "5–7 Werktage".
+        return queryset.filter(
+            Q(title__icontains=value) | Q(external_id__icontains=value) | Q(body_normalised__contains=normalise(value))
+        )
+
+    def filter_flagged(self, queryset, name, value):
+        open_flags = Flag.objects.filter(support_text=OuterRef("pk"), status=Flag.Status.OPEN)
+        return queryset.filter(Exists(open_flags)) if value == "true" else queryset.exclude(Exists(open_flags))
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(active=value == "true")

@@ -30,6 +30,9 @@ OPTIONAL_DEFAULTS = {"url": "", "edit_url": "", "helpdesk": "", "language": "", 
 BATCH_SIZE = 1000
 MAX_TAGS = 50
 _url_valid = URLValidator(schemes=["http", "https"])
+# Looked up for every row of a 100,000-row import: built once.
+_KINDS = frozenset(SupportText.Kind.values)
+_HELPDESKS = frozenset(Helpdesk.values)
 _TAG_SEPARATORS = (";", "|")
 # PostgreSQL stores no NUL in text or jsonb, and a lone surrogate cannot be encoded as UTF-8.
 _UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
@@ -150,11 +153,11 @@ def support_text_clean(row: dict, *, teams: dict[str, int]) -> tuple[dict | None
         values["edit_url"] = _text(row, "edit_url", required=False, max_length=500, errors=errors)
     if "helpdesk" in row:
         values["helpdesk"] = _text(row, "helpdesk", required=False, max_length=20, errors=errors).lower()
-        if values["helpdesk"] and values["helpdesk"] not in Helpdesk.values:
+        if values["helpdesk"] and values["helpdesk"] not in _HELPDESKS:
             errors["helpdesk"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(Helpdesk.values)}
     if "language" in row:
         values["language"] = _text(row, "language", required=False, max_length=10, errors=errors).lower()
-    if "kind" not in errors and values["kind"] not in SupportText.Kind.values:
+    if "kind" not in errors and values["kind"] not in _KINDS:
         errors["kind"] = _("Must be one of: %(choices)s.") % {"choices": ", ".join(SupportText.Kind.values)}
     for name in ("url", "edit_url"):
         if values.get(name) and name not in errors:

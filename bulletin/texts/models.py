@@ -193,7 +193,11 @@ class ImportRun(models.Model):
     # [[position, {field: reason}], …]: every rejected row, as the command prints them.
     rejected = models.JSONField(_("rejected rows"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The starter's: rejection reasons and errors are stored as they will be read.
+    language = models.CharField(_("language"), max_length=10, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Written with every progress report; a running import silent for long lost its worker (import_runs_sweep).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

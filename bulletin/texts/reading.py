@@ -175,7 +175,10 @@ class ImportReading:
                     yield where, {"__error__": _("Not an object.")}
                     continue
                 rows = list(fmt.texts(item, self.links))
-                self.unlinked += sum(1 for row in rows if not row.get("edit_url") and not row.get("url"))
+                # An item without an id is rejected anyway; only texts that go in count as unlinked.
+                self.unlinked += sum(
+                    1 for row in rows if row.get("external_id") and not row.get("edit_url") and not row.get("url")
+                )
                 for row in rows:
                     yield (f"{where} ({row['language']})" if len(rows) > 1 and row.get("language") else where), row
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from bulletin.texts.models import Flag, SupportText
-from bulletin.texts.normalising import display_text
+from bulletin.texts.normalising import display_text, looks_like_html
 from changes.permissions import changes_visible_to
+from changes.rendering import sanitize_html
 
 
 def flags_visible_to(user):
@@ -88,6 +89,21 @@ def flag_proposal_diff(flag: Flag) -> SafeString:
 def _words(text: str) -> list[str]:
     return re.findall(r"\s+|\w+|[^\w\s]", text)
 
+
+
+def support_text_body_html(text: SupportText) -> SafeString:
+    """The body as its page shows it: HTML from the help desk through nh3's allowlist (no script, handler or
+    javascript: link survives), any other body escaped with its line breaks."""
+    if looks_like_html(text.body):
+        return mark_safe(sanitize_html(text.body))
+    return mark_safe(linebreaks(text.body, autoescape=True))
+
+
+def support_text_flags(*, text: SupportText, user):
+    """The flags of `text` that `user` may read: open ones first, then the newest."""
+    return flags_visible_to(user).filter(support_text=text).order_by(
+        Case(When(status=Flag.Status.OPEN, then=Value(0)), default=Value(1)), "-created_at", "-id"
+    )
 
 
 def support_texts_with_open_flags():
