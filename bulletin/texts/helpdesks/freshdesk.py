@@ -3,7 +3,16 @@
 
 from collections.abc import Iterator
 
-from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, has_keys, item_id, language, text
+from bulletin.texts.helpdesks.base import (
+    HelpdeskFormat,
+    Links,
+    external_id,
+    has_keys,
+    item_id,
+    language,
+    text,
+    text_row,
+)
 
 PUBLISHED = 2  # an article's status: 1 draft, 2 published
 
@@ -12,37 +21,34 @@ def canned_response_texts(item: dict, links: Links) -> Iterator[dict]:
     pk = item_id(item)
     folder = item.get("folder_id")
     edit_path = f"/a/admin/canned_responses/folders/{folder}/responses/{pk}/edit" if folder else ""
-    yield {
-        "external_id": external_id("canned_response", pk),
-        "kind": "macro",
-        "title": item.get("title"),
-        "body": text(item.get("content_html")) or text(item.get("content")),
-        "url": "",
-        "edit_url": links.admin(edit_path) if pk and edit_path else "",
-        "helpdesk": "freshdesk",
-        "language": "",
-        "tags": [],
+    yield text_row(
+        external_id=external_id("canned_response", pk),
+        kind="macro",
+        title=item.get("title"),
+        body=text(item.get("content_html")) or text(item.get("content")),
+        edit_url=links.admin(edit_path) if pk and edit_path else "",
+        helpdesk="freshdesk",
         # Canned responses have no active flag; every one in the export is in use.
-        "active": True,
-    }
+        active=True,
+    )
 
 
 def article_texts(item: dict, links: Links) -> Iterator[dict]:
     pk = item_id(item)
     # A multilingual portal names the language; the default language's list does not.
     locale = language(item.get("language"))
-    yield {
-        "external_id": external_id("article", pk, locale),
-        "kind": "faq",
-        "title": item.get("title"),
-        "body": text(item.get("description")) or text(item.get("description_text")),
-        "url": links.admin(f"/support/solutions/articles/{pk}") if pk else "",
-        "edit_url": links.admin(f"/a/solutions/articles/{pk}") if pk else "",
-        "helpdesk": "freshdesk",
-        "language": locale,
-        "tags": item.get("tags") or [],
-        "active": item.get("status") == PUBLISHED,
-    }
+    yield text_row(
+        external_id=external_id("article", pk, locale),
+        kind="faq",
+        title=item.get("title"),
+        body=text(item.get("description")) or text(item.get("description_text")),
+        url=links.admin(f"/support/solutions/articles/{pk}") if pk else "",
+        edit_url=links.admin(f"/a/solutions/articles/{pk}") if pk else "",
+        helpdesk="freshdesk",
+        language=locale,
+        tags=item.get("tags") or [],
+        active=item.get("status") == PUBLISHED,
+    )
 
 
 FORMATS = (

@@ -2,7 +2,16 @@
 
 from collections.abc import Iterator
 
-from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, has_keys, item_id, language, text
+from bulletin.texts.helpdesks.base import (
+    HelpdeskFormat,
+    Links,
+    external_id,
+    has_keys,
+    item_id,
+    language,
+    text,
+    text_row,
+)
 
 REPLY_ACTION = "setResponseText"
 
@@ -18,18 +27,17 @@ def macro_reply(actions: object) -> str:
 def macro_texts(item: dict, links: Links) -> Iterator[dict]:
     pk = item_id(item)
     tags = item.get("tags") if isinstance(item.get("tags"), list) else []
-    yield {
-        "external_id": external_id("macro", pk),
-        "kind": "macro",
-        "title": item.get("name"),
-        "body": macro_reply(item.get("actions")),
-        "url": "",
-        "edit_url": links.admin(f"/app/settings/macros/{pk}") if pk else "",
-        "helpdesk": "gorgias",
-        "language": language(item.get("language")),
-        "tags": [tag.get("name") if isinstance(tag, dict) else tag for tag in tags],
-        "active": not item.get("archived_datetime"),
-    }
+    yield text_row(
+        external_id=external_id("macro", pk),
+        kind="macro",
+        title=item.get("name"),
+        body=macro_reply(item.get("actions")),
+        edit_url=links.admin(f"/app/settings/macros/{pk}") if pk else "",
+        helpdesk="gorgias",
+        language=language(item.get("language")),
+        tags=[tag.get("name") if isinstance(tag, dict) else tag for tag in tags],
+        active=not item.get("archived_datetime"),
+    )
 
 
 FORMATS = (

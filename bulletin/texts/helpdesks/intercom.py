@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, item_id, language, text
+from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, item_id, language, text, text_row
 
 APP = "https://app.intercom.com"
 
@@ -19,18 +19,17 @@ def article_texts(item: dict, links: Links) -> Iterator[dict]:
         if isinstance(content, dict) and (content.get("title") or content.get("body"))
     }
     for locale, version in (versions or {item.get("default_locale") or "": item}).items():
-        yield {
-            "external_id": external_id("article", pk, language(locale)),
-            "kind": "faq",
-            "title": version.get("title"),
-            "body": version.get("body"),
-            "url": text(version.get("url")),
-            "edit_url": edit_url,
-            "helpdesk": "intercom",
-            "language": language(locale),
-            "tags": [],
-            "active": version.get("state") == "published",
-        }
+        yield text_row(
+            external_id=external_id("article", pk, language(locale)),
+            kind="faq",
+            title=version.get("title"),
+            body=version.get("body"),
+            url=text(version.get("url")),
+            edit_url=edit_url,
+            helpdesk="intercom",
+            language=language(locale),
+            active=version.get("state") == "published",
+        )
 
 
 FORMATS = (

@@ -3,25 +3,32 @@
 
 from collections.abc import Iterator
 
-from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, has_keys, item_id, language, text
+from bulletin.texts.helpdesks.base import (
+    HelpdeskFormat,
+    Links,
+    external_id,
+    has_keys,
+    item_id,
+    language,
+    text,
+    text_row,
+)
 
 
 def text_module_texts(item: dict, links: Links) -> Iterator[dict]:
     pk = item_id(item)
     keywords = text(item.get("keywords"))
-    yield {
-        "external_id": external_id("text_module", pk),
-        "kind": "macro",
-        "title": item.get("name"),
-        "body": item.get("content"),
-        "url": "",
+    yield text_row(
+        external_id=external_id("text_module", pk),
+        kind="macro",
+        title=item.get("name"),
+        body=item.get("content"),
         # Zammad edits a text module in a dialog over its list; the list is the closest address there is.
-        "edit_url": links.admin("/#manage/text_modules") if pk else "",
-        "helpdesk": "zammad",
-        "language": "",
-        "tags": [word for word in keywords.replace(",", " ").split() if word][:50],
-        "active": item.get("active") is not False,
-    }
+        edit_url=links.admin("/#manage/text_modules") if pk else "",
+        helpdesk="zammad",
+        tags=[word for word in keywords.replace(",", " ").split() if word][:50],
+        active=item.get("active") is not False,
+    )
 
 
 def _records(document: dict, model: str) -> dict:
@@ -44,19 +51,18 @@ def kb_answer_texts(document: dict, links: Links) -> Iterator[dict]:
         locale = language((system_locales.get(str(kb_locale.get("system_locale_id"))) or {}).get("locale"))
         pk, kb = item_id(answer), kb_locale.get("knowledge_base_id")
         edit_path = f"/#knowledge_base/{kb}/locale/{locale}/answer/{pk}/edit" if pk and kb and locale else ""
-        yield {
-            "external_id": external_id("answer", pk, locale or f"kb-locale-{translation.get('kb_locale_id')}"),
-            "kind": "faq",
-            "title": translation.get("title"),
-            "body": content.get("body"),
-            "url": "",
-            "edit_url": links.admin(edit_path) if edit_path else "",
-            "helpdesk": "zammad",
-            "language": locale,
-            "tags": [tag for tag in answer.get("tags") or [] if isinstance(tag, str)],
+        yield text_row(
+            external_id=external_id("answer", pk, locale or f"kb-locale-{translation.get('kb_locale_id')}"),
+            kind="faq",
+            title=translation.get("title"),
+            body=content.get("body"),
+            edit_url=links.admin(edit_path) if edit_path else "",
+            helpdesk="zammad",
+            language=locale,
+            tags=[tag for tag in answer.get("tags") or [] if isinstance(tag, str)],
             # Internal answers are for agents, published ones for customers; drafts and archived ones for nobody.
-            "active": not answer.get("archived_at") and bool(answer.get("published_at") or answer.get("internal_at")),
-        }
+            active=not answer.get("archived_at") and bool(answer.get("published_at") or answer.get("internal_at")),
+        )
 
 
 FORMATS = (

@@ -2,7 +2,16 @@
 
 from collections.abc import Iterator
 
-from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, has_keys, item_id, language, text
+from bulletin.texts.helpdesks.base import (
+    HelpdeskFormat,
+    Links,
+    external_id,
+    has_keys,
+    item_id,
+    language,
+    text,
+    text_row,
+)
 
 REPLY_FIELDS = ("comment_value_html", "comment_value")
 
@@ -25,20 +34,15 @@ def macro_reply(actions: object) -> str:
 
 def macro_texts(item: dict, links: Links) -> Iterator[dict]:
     pk = item_id(item)
-    yield {
-        "external_id": external_id("macro", pk),
-        "kind": "macro",
-        "title": item.get("title"),
-        "body": macro_reply(item.get("actions")),
-        "url": "",
-        "edit_url": links.admin(f"/admin/workspaces/agent-workspace/macros/{pk}", seen_at=item.get("url"))
-        if pk
-        else "",
-        "helpdesk": "zendesk",
-        "language": "",
-        "tags": [],
-        "active": item.get("active") is not False,
-    }
+    yield text_row(
+        external_id=external_id("macro", pk),
+        kind="macro",
+        title=item.get("title"),
+        body=macro_reply(item.get("actions")),
+        edit_url=links.admin(f"/admin/workspaces/agent-workspace/macros/{pk}", seen_at=item.get("url")) if pk else "",
+        helpdesk="zendesk",
+        active=item.get("active") is not False,
+    )
 
 
 def article_texts(item: dict, links: Links) -> Iterator[dict]:
@@ -50,18 +54,18 @@ def article_texts(item: dict, links: Links) -> Iterator[dict]:
         locale = language(version.get("locale") or item.get("locale"))
         html_url = text(version.get("html_url") or item.get("html_url"))
         seen_at = html_url or item.get("url")
-        yield {
-            "external_id": external_id("article", pk, locale),
-            "kind": "faq",
-            "title": version.get("title"),
-            "body": version.get("body"),
-            "url": html_url,
-            "edit_url": links.admin(f"/knowledge/articles/{pk}/{locale}", seen_at=seen_at) if pk and locale else "",
-            "helpdesk": "zendesk",
-            "language": locale,
-            "tags": item.get("label_names") or [],
-            "active": version.get("draft") is not True,
-        }
+        yield text_row(
+            external_id=external_id("article", pk, locale),
+            kind="faq",
+            title=version.get("title"),
+            body=version.get("body"),
+            url=html_url,
+            edit_url=links.admin(f"/knowledge/articles/{pk}/{locale}", seen_at=seen_at) if pk and locale else "",
+            helpdesk="zendesk",
+            language=locale,
+            tags=item.get("label_names") or [],
+            active=version.get("draft") is not True,
+        )
 
 
 FORMATS = (
