@@ -1,7 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.models import ApiTokenRate, Change, ChangeEvent, FactChange, FeedToken, Membership, Team
+from changes.models import ApiTokenRate, Change, ChangeEvent, FactChange, FeedToken, Membership, Synonym, Team
+from changes.signals import glossary_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -106,3 +107,24 @@ class ApiTokenRateAdmin(admin.ModelAdmin):
     list_display = ["token", "rate"]
     search_fields = ["token__user__username"]
     raw_id_fields = ["token"]
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """The glossary: the next scan finds a fact change's old wording with either term."""
+
+    list_display = ["term", "synonym", "language"]
+    list_filter = ["language"]
+    search_fields = ["term", "synonym"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        glossary_changed.send(sender=Synonym)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        glossary_changed.send(sender=Synonym)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        glossary_changed.send(sender=Synonym)

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
+from changes.search_forms import Synonym as SynonymPair
+from changes.search_forms import search_forms
 
 # Line breaks and other control characters (tab, NUL, DEL, NEL, the Unicode line and paragraph
 # separators). A title with a line break made every addendum e-mail about it fail with BadHeaderError.
@@ -323,6 +325,12 @@ class FactChange(models.Model):
                 {"new_text": ValidationError(_("The new wording must differ from the old one."), code="unchanged")}
             )
 
+    @property
+    def search_forms(self) -> list[str]:
+        """The forms support texts are searched in for the old wording, as filed first (one glossary query)."""
+        pairs = [SynonymPair(term, synonym) for term, synonym in Synonym.objects.values_list("term", "synonym")]
+        return [form.old for form in search_forms(self.old_text, self.new_text, synonyms=pairs)]
+
 
 class FeedToken(models.Model):
     """A per-user secret in feed URLs: calendar and feed readers cannot send login headers."""
@@ -393,3 +401,29 @@ class ApiTokenRate(models.Model):
 
     def __str__(self):
         return f"{self.token.user}: {self.rate}"
+
+
+class Synonym(models.Model):
+    """Two terms support writes for one thing ("Werktage" and "Arbeitstage"): a fact change's old wording is also
+    searched for with one replaced by the other (changes/search_forms.py). Kept by staff in the admin."""
+
+    class Language(models.TextChoices):
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    term = models.CharField(_("term"), max_length=100, validators=[validate_single_line])
+    synonym = models.CharField(_("synonym"), max_length=100, validators=[validate_single_line])
+
+    class Meta:
+        ordering = ["language", "term", "synonym"]
+        verbose_name = _("synonym")
+        verbose_name_plural = _("glossary")
+        constraints = [
+            models.UniqueConstraint(fields=["language", "term", "synonym"], name="synonym_unique"),
+            models.CheckConstraint(condition=~Q(term=models.F("synonym")), name="synonym_differs"),
+            models.CheckConstraint(condition=Q(language__in=["de", "en"]), name="synonym_language_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.term} = {self.synonym}"

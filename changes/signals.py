@@ -13,3 +13,6 @@ from django.dispatch import Signal
 change_published = Signal()
 change_updated = Signal()
 change_withdrawn = Signal()
+# Staff edited the glossary (changes/glossary.py): every old wording may now be found in other forms.
+# Sent with no arguments after the admin saved; the nightly re-scan catches up if a receiver fails.
+glossary_changed = Signal()

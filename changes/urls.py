@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.change_list, name="list"),
     path("new/", views.change_create, name="create"),
     path("preview/", views.markdown_preview, name="preview"),
+    path("search-forms/", views.search_forms_preview, name="search-forms"),
     path("calendar.ics", views.change_calendar, name="calendar"),
     path("feed-token/rotate/", views.feed_token_rotate_view, name="feed-token-rotate"),
     path("<int:pk>/", views.change_detail, name="detail"),

@@ -4,18 +4,19 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from changes import services
 from changes.calendar import calendar_build, calendar_changes
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
+from changes.glossary import fact_search_forms
 from changes.models import Category, Team
 from changes.panels import panels_render
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
@@ -159,6 +160,19 @@ def markdown_preview(request):
         message = _("At most %(max)s characters.") % {"max": MARKDOWN_MAX_LENGTH}
         return HttpResponseBadRequest(message, content_type=PLAIN_TEXT)
     return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
+
+
+@require_GET
+@login_required
+def search_forms_preview(request):
+    """The forms a fact change's old wording will be searched in, for the filing form to show as the lead types."""
+    if not can_file(request.user):
+        raise PermissionDenied
+    old, new = request.GET.get("old", "").strip(), request.GET.get("new", "").strip()
+    if len(old) > 200 or len(new) > 200:
+        return JsonResponse({"old": [_("At most %(max)s characters.") % {"max": 200}]}, status=400)
+    forms = [form.old for form in fact_search_forms(old, new)] if old else []
+    return JsonResponse({"forms": forms[1:], "label": _("Also finds:")})
 
 
 @require_POST

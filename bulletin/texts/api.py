@@ -175,7 +175,7 @@ class FlagSerializer(serializers.ModelSerializer):
     class Meta:
         model = Flag
         fields = [
-            "id", "support_text", "kind", "change", "fact_change", "old_text", "new_text", "excerpt",
+            "id", "support_text", "kind", "change", "fact_change", "old_text", "new_text", "found_form", "excerpt",
             "match_start", "match_end", "proposed_text", "status", "overdue", "resolution", "created_at", "updated_at",
         ]
 

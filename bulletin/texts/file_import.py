@@ -55,23 +55,18 @@ def import_summary(reading: ImportReading, result: ImportResult) -> list[str]:
         _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected.")
         % {**result.as_dict(), "rejected": len(result.rejected)}
     )
+    records = ngettext("%(records)s record", "%(records)s records", result.records) % {"records": result.records}
     if reading.lines and all(file.format in ("csv", "jsonl") for file in reading.files):
-        lines.append(
-            _("%(records)s records read from %(lines)s lines.") % {"records": result.records, "lines": reading.lines}
-        )
+        source = ngettext("%(count)s line", "%(count)s lines", reading.lines) % {"count": reading.lines}
     else:
         count = len(reading.files)
-        lines.append(
-            ngettext(
-                "%(records)s records read from %(count)s file.", "%(records)s records read from %(count)s files.", count
-            )
-            % {"records": result.records, "count": count}
-        )
+        source = ngettext("%(count)s file", "%(count)s files", count) % {"count": count}
+    lines.append(_("%(records)s read from %(source)s.") % {"records": records, "source": source})
     if reading.unlinked:
         lines.append(
             ngettext(
-                "%(count)s text has no link back to the help desk: give its address, e.g. https://acme.freshdesk.com.",
-                "%(count)s texts have no link back to the help desk: give its address, e.g. https://acme.freshdesk.com.",
+                "%(count)s text has no link back to the help desk: give the help desk's address with the import.",
+                "%(count)s texts have no link back to the help desk: give the help desk's address with the import.",
                 reading.unlinked,
             )
             % {"count": reading.unlinked}

@@ -62,6 +62,15 @@ class Phrase:
     old_text: str
     new_text: str
     normalised: str
+    # Every form it is searched in, the wording as filed first: (normalised old, old, new in the same form).
+    forms: tuple[tuple[str, str, str], ...] = ()
+
+    def form(self, index: int) -> tuple[str, str, str]:
+        return self.forms[index] if self.forms else (self.normalised, self.old_text, self.new_text)
+
+    @property
+    def form_texts(self) -> set[str]:
+        return {old for _normalised, old, _new in self.forms} or {self.old_text}
 
 
 class Found(NamedTuple):
@@ -82,6 +91,7 @@ class ExistingFlag:
     updated_at: datetime.datetime
     old_text: str
     new_text: str
+    found_form: str
 
     @property
     def key(self) -> tuple[int, int]:
@@ -108,7 +118,7 @@ class SyncPlan:
 def _existing_flags(scope: Q) -> dict[tuple[int, int], ExistingFlag]:
     rows = Flag.objects.filter(scope).values_list(
         "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "updated_at",
-        "old_text", "new_text",
+        "old_text", "new_text", "found_form",
     )
     flags = (ExistingFlag(*row) for row in rows)
     return {flag.key: flag for flag in flags}
@@ -140,12 +150,17 @@ def _inactive_reason(change: Change | None, *, day: datetime.date) -> str:
 def sync_plan(
     *,
     found: set[Found],
+    forms: dict[Found, int] | None = None,
     phrases: dict[int, Phrase],
     scope: Q,
     text_is_active: Callable[[int], bool],
     day: datetime.date,
 ) -> SyncPlan:
-    """What to write so that the flags inside `scope` agree with `found`. Reads only."""
+    """What to write so that the flags inside `scope` agree with `found`. Reads only.
+
+    `forms` says which of a phrase's forms each pair was found in (the first, as filed, when missing).
+    """
+    forms = forms or {}
     existing = _existing_flags(scope)
     plan = SyncPlan()
 
@@ -165,7 +180,8 @@ def sync_plan(
         for flag, pair in maybe_refresh:
             phrase = phrases[pair.fact_id]
             wording_changed = (flag.old_text, flag.new_text) != (phrase.old_text, phrase.new_text)
-            if text_updated[pair.text_id] >= flag.updated_at or wording_changed:
+            form_changed = flag.found_form != phrase.form(forms.get(pair, 0))[1]
+            if text_updated[pair.text_id] >= flag.updated_at or wording_changed or form_changed:
                 plan.refresh.append((flag.id, pair))
 
     # Open flags the scan did not find: verified gone, or no longer asked for.
@@ -182,6 +198,13 @@ def sync_plan(
                 lambda: _("The change's old wording was edited; this text does not say the new one.")
             )
             plan.dismiss[reason].append(flag.id)
+        elif phrase is not None and flag.found_form and flag.found_form not in phrase.form_texts:
+            # Found in a form Bulletin no longer searches (a synonym left the glossary): not fixed, not asked for.
+            reason = _in_service_language(
+                lambda form=flag.found_form: _("Bulletin no longer searches for “%(form)s” (the glossary changed).")
+                % {"form": form}
+            )
+            plan.dismiss[reason].append(flag.id)
         elif phrase is not None:
             plan.resolve.append(flag.id)
         else:
@@ -191,11 +214,14 @@ def sync_plan(
     return plan
 
 
-def _spot_fields(*, body: str, normalised: str, phrase: Phrase) -> dict:
-    spot = spot_locate(body=body, phrase=phrase.normalised, new_text=phrase.new_text, normalised=normalised)
+def _spot_fields(*, body: str, normalised: str, phrase: Phrase, form: int) -> dict:
+    """Where the form found stands, and the proposal: what the text says, rewritten in the same form."""
+    form_normalised, form_old, form_new = phrase.form(form)
+    spot = spot_locate(body=body, phrase=form_normalised, new_text=form_new, normalised=normalised)
     if spot is None:  # pragma: no cover - the fast and the mapped normaliser disagree on an exotic input
-        return {"excerpt": "", "match_start": 0, "match_end": 0, "proposed_text": ""}
+        return {"found_form": form_old, "excerpt": "", "match_start": 0, "match_end": 0, "proposed_text": ""}
     return {
+        "found_form": form_old,
         "excerpt": spot.excerpt,
         "match_start": spot.start,
         "match_end": spot.end,
@@ -203,7 +229,9 @@ def _spot_fields(*, body: str, normalised: str, phrase: Phrase) -> dict:
     }
 
 
-def sync_apply(plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.datetime) -> ScanResult:
+def sync_apply(
+    plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.datetime, forms: dict[Found, int] | None = None
+) -> ScanResult:
     """Write the plan; call inside the scan's transaction. Every update is conditional on the status planned for."""
     texts: dict[int, tuple[str, str]] = {}
     text_ids = list(plan.texts_to_locate)
@@ -214,7 +242,9 @@ def sync_apply(plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.date
 
     def spot(pair: Found) -> dict:
         body, normalised = texts[pair.text_id]
-        return _spot_fields(body=body, normalised=normalised, phrase=phrases[pair.fact_id])
+        return _spot_fields(
+            body=body, normalised=normalised, phrase=phrases[pair.fact_id], form=(forms or {}).get(pair, 0)
+        )
 
     def wording(pair: Found) -> dict:
         phrase = phrases[pair.fact_id]
@@ -266,8 +296,8 @@ def sync_apply(plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.date
 
 
 _INSERT_COLUMNS = (
-    "support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "excerpt", "match_start", "match_end",
-    "proposed_text",
+    "support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "found_form", "excerpt", "match_start",
+    "match_end", "proposed_text",
 )
 
 
@@ -287,7 +317,8 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bulletin_new_flag (support_text_id bigint, change_id bigint, fact_change_id bigint, "
-            "old_text varchar(200), new_text varchar(200), excerpt text, match_start integer, match_end integer, "
+            "old_text varchar(200), new_text varchar(200), found_form varchar(300), excerpt text, "
+            "match_start integer, match_end integer, "
             "proposed_text text) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:

@@ -19,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bulletin.texts.corpus import corpus_blocks, corpus_find
-from bulletin.texts.flag_sync import Phrase, ScanResult, sync_apply, sync_plan
+from bulletin.texts.flag_sync import Found, Phrase, ScanResult, sync_apply, sync_plan
 from bulletin.texts.matching import PhraseMatcher
 from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
+from changes.glossary import fact_search_forms, glossary
 from changes.models import Change, FactChange
 from config.celery import enqueue_now, enqueue_on_commit
 
@@ -46,8 +47,33 @@ def active_facts(*, day: datetime.date | None = None):
 
 
 def _phrases(facts) -> list[Phrase]:
-    rows = facts.values_list("id", "change_id", "old_text", "new_text")
-    return [Phrase(i, c, old, new, normalise(old)) for i, c, old, new in rows if normalise(old)]
+    """Each fact change's old wording with every form it is searched in (changes/search_forms.py)."""
+    synonyms = glossary()
+    phrases = []
+    for fact_id, change_id, old, new in facts.values_list("id", "change_id", "old_text", "new_text"):
+        forms = {}
+        for form in fact_search_forms(old, new, synonyms=synonyms):
+            forms.setdefault(normalise(form.old), (normalise(form.old), form.old, form.new))
+        forms.pop("", None)
+        if normalise(old):
+            phrases.append(Phrase(fact_id, change_id, old, new, normalise(old), tuple(forms.values())))
+    return phrases
+
+
+def _matcher(phrases: dict[int, Phrase]) -> PhraseMatcher:
+    """Finds every form; a hit's key is (fact change, form index)."""
+    return PhraseMatcher(
+        ((p.fact_id, index), normalised) for p in phrases.values() for index, (normalised, _o, _n) in enumerate(p.forms)
+    )
+
+
+def _found_forms(pairs) -> tuple[set[Found], dict[Found, int]]:
+    """Which texts state which fact, and in which form: the first of its forms the text states."""
+    forms: dict[Found, int] = {}
+    for text_id, (fact_id, index) in pairs:
+        key = Found(text_id, fact_id)
+        forms[key] = min(index, forms.get(key, index))
+    return set(forms), forms
 
 
 def flags_scan_change_enqueue(*, change_id: int) -> None:
@@ -57,6 +83,11 @@ def flags_scan_change_enqueue(*, change_id: int) -> None:
     a change published while Redis was away is scanned within a minute of its return.
     """
     enqueue_now("bulletin.tasks.flags_scan_change_task", change_id)
+
+
+def flags_rescan_all_enqueue() -> None:
+    """Queue the full re-scan after commit (the glossary changed: every phrase may have new forms)."""
+    enqueue_on_commit("bulletin.tasks.flags_rescan_all_task")
 
 
 # Above this many texts one full re-scan is cheaper than passing every id.
@@ -76,8 +107,9 @@ def flags_scan_texts_enqueue(*, text_ids: Iterable[int]) -> None:
 
 
 def _sync(*, found, phrases, scope: Q, now: datetime.datetime, day: datetime.date) -> ScanResult:
-    plan = sync_plan(found=found, phrases=phrases, scope=scope, text_is_active=_text_activity(), day=day)
-    return sync_apply(plan, phrases=phrases, now=now)
+    found, forms = _found_forms(found)
+    plan = sync_plan(found=found, forms=forms, phrases=phrases, scope=scope, text_is_active=_text_activity(), day=day)
+    return sync_apply(plan, phrases=phrases, now=now, forms=forms)
 
 
 def _log(name: str, result: ScanResult) -> ScanResult:
@@ -95,7 +127,7 @@ def flags_scan_change(*, change_id: int) -> ScanResult:
     if not Change.objects.filter(pk=change_id).exists():
         return ScanResult()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day).filter(change_id=change_id))}
-    matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
+    matcher = _matcher(phrases)
     texts = SupportText.objects.filter(active=True)
     if matcher and len(matcher.phrases) <= PREFILTER_MAX_PHRASES:
         # STRPOS, not LIKE '%…%': about 2.5x faster on PostgreSQL for UTF-8 text (measured, 100k texts).
@@ -137,7 +169,7 @@ def flags_scan_texts(*, text_ids: Iterable[int]) -> ScanResult:
     if len(text_ids) > CHUNK and len(text_ids) >= FULL_RESCAN_SHARE * SupportText.objects.count():
         return flags_rescan_all()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day))}
-    matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
+    matcher = _matcher(phrases)
     result = ScanResult()
     for chunk_start in range(0, len(text_ids), CHUNK):
         chunk = text_ids[chunk_start : chunk_start + CHUNK]
@@ -159,7 +191,7 @@ def flags_rescan_all() -> ScanResult:
     """
     day, now = timezone.localdate(), timezone.now()
     phrases = {p.fact_id: p for p in _phrases(active_facts(day=day))}
-    matcher = PhraseMatcher((p.fact_id, p.normalised) for p in phrases.values())
+    matcher = _matcher(phrases)
     found, count = corpus_find(matcher=matcher, blocks=corpus_blocks(texts=SupportText.objects.filter(active=True)))
     with transaction.atomic():
         result = _sync(found=found, phrases=phrases, scope=Q(), now=now, day=day)

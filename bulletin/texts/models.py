@@ -115,6 +115,8 @@ class Flag(models.Model):
     old_text = models.CharField(_("old wording"), max_length=200)
     new_text = models.CharField(_("new wording"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The form the scan found the old wording in ("5 bis 7 Werktage" for "5–7 Werktage"; changes/search_forms.py).
+    found_form = models.CharField(_("found as"), max_length=300, blank=True)
     excerpt = models.TextField(_("excerpt"), blank=True)
     match_start = models.PositiveIntegerField(_("match start"), default=0)
     match_end = models.PositiveIntegerField(_("match end"), default=0)

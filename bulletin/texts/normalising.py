@@ -1,8 +1,9 @@
 """The normalised form texts and phrases are compared in.
 
-HTML is read as its visible text, then NFKC, case folded, every dash variant one
-"-" without spaces around it, every whitespace run one space, typographic quotes
-folded. The normalised body is stored with each text (computing it costs more than
+HTML is read as its visible text, then NFKC, case folded, invisible characters
+(soft hyphens, zero-width spaces and joiners, a byte-order mark) dropped, every
+dash variant one "-" without spaces around it, every whitespace run one space,
+typographic quotes folded. The normalised body is stored with each text (computing it costs more than
 scanning it), so a scan only runs the automaton over stored strings.
 """
 
@@ -13,8 +14,16 @@ import unicodedata
 DASHES = "-\u2013\u2014\u2212\u2011\u2010\u2012\ufe63\uff0d\u2015"
 DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e"
 SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2039\u203a\u2032`\u00b4"
+# Soft hyphen, zero-width space, non-joiner, joiner, word joiner, byte-order mark: invisible on screen, so a
+# text holding one inside "5–7 Werktage" looks like it says it, and it does.
+INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _FOLD = str.maketrans(
-    {**{c: "-" for c in DASHES}, **{c: '"' for c in DOUBLE_QUOTES}, **{c: "'" for c in SINGLE_QUOTES}}
+    {
+        **{c: "-" for c in DASHES},
+        **{c: '"' for c in DOUBLE_QUOTES},
+        **{c: "'" for c in SINGLE_QUOTES},
+        **{c: None for c in INVISIBLE},
+    }
 )
 
 # Tags that separate words when a browser renders them; other tags (b, i, span, a …) do not.
@@ -68,7 +77,7 @@ def token_text(match: re.Match, *, block_break: str = " ") -> str:
     return html.unescape(match.group("entity"))
 
 
-_FOLD_RE = re.compile(f"[{re.escape(DASHES + DOUBLE_QUOTES + SINGLE_QUOTES)}]")
+_FOLD_RE = re.compile(f"[{re.escape(DASHES + DOUBLE_QUOTES + SINGLE_QUOTES + INVISIBLE)}]")
 
 
 def fold(text: str) -> str:

@@ -17,14 +17,16 @@ from pathlib import Path
 
 import ijson
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from bulletin.texts.helpdesks import FORMATS as HELPDESK_FORMATS
 from bulletin.texts.helpdesks.base import HelpdeskFormat, Links
 
 REQUIRED_COLUMNS = ("external_id", "kind", "title", "body")
 # Our own formats, by the name --format takes.
-OWN_FORMATS = {"csv": "CSV", "jsonl": "JSON Lines", "json": "JSON array"}
+OWN_FORMATS = {"csv": "CSV", "jsonl": "JSON Lines", "json": _lazy("JSON array")}
 # A body may be long; the csv module refuses fields over 128 KiB by default.
 CSV_FIELD_LIMIT = 2**31 - 1
 # No support text runs longer; a CSV record that does stems from an unclosed quote, which would
@@ -41,7 +43,7 @@ def format_choices() -> list[tuple[str, str]]:
 
 
 def format_label(name: str) -> str:
-    return OWN_FORMATS.get(name) or HELPDESK_FORMATS[name].label
+    return str(OWN_FORMATS.get(name) or HELPDESK_FORMATS[name].label)
 
 
 @dataclass
@@ -86,6 +88,23 @@ def files_unpack(paths: list[Path], *, into: Path, names: list[str] | None = Non
     return files
 
 
+def base_url_clean(base_url: str) -> str:
+    """The help desk's address as links are built from it: "acme.zendesk.com" is taken as https://acme.zendesk.com.
+    Raises ValidationError on `base_url` for anything that is not a web address."""
+    base_url = (base_url or "").strip().rstrip("/")
+    if not base_url:
+        return ""
+    if "://" not in base_url:
+        base_url = f"https://{base_url}"
+    try:
+        URLValidator(schemes=["http", "https"])(base_url)
+    except ValidationError:
+        raise ValidationError(
+            {"base_url": _("The help desk's address must be a web address like https://acme.zendesk.com.")}
+        ) from None
+    return base_url
+
+
 class ImportReading:
     """The files of one import: checked whole, then read row by row with each row's position."""
 
@@ -99,7 +118,7 @@ class ImportReading:
             )
         self.files = files
         self.format = format
-        self.links = Links(base_url=base_url)
+        self.links = Links(base_url=base_url_clean(base_url))
         self.encoding = encoding or "utf-8"
         self.lines = 0  # of the files read line by line
         self.unlinked = 0  # help-desk texts without a link back: their export names no address, nor did --base-url
@@ -166,6 +185,7 @@ class ImportReading:
             if fmt.whole_document:
                 document = json.load(raw)
                 for number, row in enumerate(fmt.whole_document(document, self.links), start=1):
+                    self.unlinked += bool(row.get("external_id") and not row.get("edit_url") and not row.get("url"))
                     yield _("item %(number)s") % {"number": number}, row
                 return
             prefix = f"{fmt.items_key}.item" if fmt.items_key else "item"
@@ -191,7 +211,7 @@ def support_text_rows_read(path: Path, *, encoding: str | None = None) -> Iterat
 
 
 def _compared() -> str:
-    return ", ".join(label for _name, label in format_choices())
+    return ", ".join(str(label) for _name, label in format_choices())
 
 
 def _file_format(path: Path, *, wanted: str, encoding: str) -> str:

@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from changes.glossary import fact_search_forms, glossary
 from changes.models import Change, Channel, Team, validate_single_line
 from changes.rendering import MARKDOWN_MAX_LENGTH
 
@@ -69,6 +70,12 @@ class FactChangeSerializer(serializers.Serializer):
     old_text = serializers.CharField(max_length=200, trim_whitespace=True, validators=[validate_single_line])
     new_text = serializers.CharField(
         max_length=200, allow_blank=True, trim_whitespace=True, validators=[validate_single_line]
+    )
+    search_forms = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The forms support texts are searched in for the old wording, as filed first "
+        "(\"5 bis 7 Werktage\", \"fünf bis sieben Werktage\", \"5–7 Arbeitstage\" for \"5–7 Werktage\").",
     )
 
 
@@ -183,7 +190,7 @@ class ChangeSerializer(serializers.ModelSerializer):
             "tags": list(row["tags"]),
             "severity": row["severity"],
             "status": row["status"],
-            "fact_changes": row["fact_texts"],
+            "fact_changes": [{**fact, "search_forms": self._search_forms(fact)} for fact in row["fact_texts"]],
             "notice_days": notice_days,
             "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
             "revision": row["revision"],
@@ -191,6 +198,12 @@ class ChangeSerializer(serializers.ModelSerializer):
             "created_at": _datetime(row["created_at"], zone),
             "updated_at": _datetime(row["updated_at"], zone),
         }
+
+    def _search_forms(self, fact: dict) -> list[str]:
+        # One glossary query per answer, however many changes it lists (a list serializer shares its child).
+        if not hasattr(self, "_glossary"):
+            self._glossary = glossary()
+        return [form.old for form in fact_search_forms(fact["old_text"], fact["new_text"], synonyms=self._glossary)]
 
     def validate(self, attrs):
         start = attrs.get("effective_from", getattr(self.instance, "effective_from", None))

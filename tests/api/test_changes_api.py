@@ -84,7 +84,7 @@ def test_a_change_is_serialised_with_the_documented_fields(token_client, consume
     ]  # fmt: skip
     assert body["team"] == "einkauf"
     assert body["url"] == f"http://testserver/api/v1/changes/{change.pk}/"
-    assert body["fact_changes"] == [{"old_text": "alt", "new_text": "neu"}]
+    assert body["fact_changes"] == [{"old_text": "alt", "new_text": "neu", "search_forms": ["alt"]}]
     assert "javascript" not in body["customer_impact_html"]
     assert body["notice_days"] == 10 and body["late"] is False
 
@@ -98,7 +98,10 @@ def test_lead_files_a_draft_with_fact_changes_in_one_request(token_client, lead,
     body = response.json()
     assert response["Location"] == f"/api/v1/changes/{body['id']}/"
     assert body["status"] == "draft" and body["team"] == "einkauf"
-    assert body["fact_changes"] == [{"old_text": "Lieferung in 1 Woche", "new_text": "Lieferung in 3 Wochen"}]
+    (fact,) = body["fact_changes"]
+    assert (fact["old_text"], fact["new_text"]) == ("Lieferung in 1 Woche", "Lieferung in 3 Wochen")
+    # What the scans look for: as filed, with the number in words, and with the glossary's synonym.
+    assert fact["search_forms"][0] == "Lieferung in 1 Woche" and "Zustellung in 1 Woche" in fact["search_forms"]
     assert "<script>" not in body["support_guidance_html"]
     assert Change.objects.get().created_by == lead
 
@@ -157,7 +160,7 @@ def test_lead_edits_and_publishing_raises_revision_on_later_edits(token_client, 
 def test_patch_keeps_the_facts_when_they_are_not_sent(token_client, lead, team, make_change):
     change = make_change(team=team, facts=[("alt", "neu")])
     response = token_client(lead).patch(f"{LIST}{change.pk}/", {"title": "Neu"}, format="json")
-    assert response.json()["fact_changes"] == [{"old_text": "alt", "new_text": "neu"}]
+    assert response.json()["fact_changes"] == [{"old_text": "alt", "new_text": "neu", "search_forms": ["alt"]}]
 
 
 def test_patch_cannot_end_a_change_before_it_starts(token_client, lead, team, make_change):
@@ -287,7 +290,7 @@ def test_the_list_runs_the_same_number_of_queries_for_any_page_size(
     client = token_client(consumer)
     # token, the user's teams, aggregate (ETag and count), page, facts of the page
     for size in (1, 10, 30):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):  # the glossary, once per answer, for fact_changes[].search_forms
             response = client.get(LIST, {"page_size": size})
         assert len(response.json()["results"]) == size
 

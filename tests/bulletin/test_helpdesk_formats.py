@@ -183,3 +183,18 @@ def test_texts_without_a_link_back_are_counted_with_a_hint(capsys):
 
 def test_the_command_refuses_a_file_that_does_not_exist(tmp_path):
     assert import_texts(tmp_path / "missing.json", "--source", "zendesk") == 2
+
+
+def test_a_base_url_without_its_scheme_is_taken_as_https_and_a_bad_one_is_refused(capsys):
+    assert import_texts(FIXTURES / "gorgias-macros.json", "--source", "g", "--base-url", "acme.gorgias.com") == 0
+    assert SupportText.objects.filter(edit_url__startswith="https://acme.gorgias.com/app/settings/macros/").count() == 4
+    with pytest.raises(CommandError, match="must be a web address") as refused:
+        call_command(
+            "import_support_texts", str(FIXTURES / "gorgias-macros.json"), "--source", "h", "--base-url", "ftp://x"
+        )
+    assert refused.value.returncode == 2
+
+
+def test_zammad_answers_without_their_locales_are_counted_as_without_a_link(capsys):
+    assert import_texts(FIXTURES / "zammad-kb-answers.json", "--source", "zammad") == 0
+    assert "5 texts have no link back to the help desk" in capsys.readouterr().out

@@ -428,7 +428,7 @@ def test_a_run_started_in_german_reports_its_rejected_rows_in_german(client, sve
     import_run_execute(run.pk, language="de")  # the language the task was queued with
     html = client.get(run.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<html lang="de">' in html
-    assert "more.json gelesen als Zendesk macros (erkannt)." in html  # the summary in the reader's language
+    assert "more.json gelesen als Zendesk-Makros (erkannt)." in html  # the summary in the reader's language
     assert "Eintrag 1" in html and "Dieses Feld ist erforderlich." in html  # the reasons in the starter's
 
 

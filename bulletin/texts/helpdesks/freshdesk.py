@@ -3,6 +3,8 @@
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from bulletin.texts.helpdesks.base import (
     HelpdeskFormat,
     Links,
@@ -54,7 +56,7 @@ def article_texts(item: dict, links: Links) -> Iterator[dict]:
 FORMATS = (
     HelpdeskFormat(
         name="freshdesk-canned-responses",
-        label="Freshdesk canned responses",
+        label=_("Freshdesk canned responses"),
         helpdesk="freshdesk",
         items_key="",
         looks_like=lambda item: has_keys(item, "folder_id") and ("content_html" in item or "content" in item),
@@ -62,7 +64,7 @@ FORMATS = (
     ),
     HelpdeskFormat(
         name="freshdesk-articles",
-        label="Freshdesk solution articles",
+        label=_("Freshdesk solution articles"),
         helpdesk="freshdesk",
         items_key="",
         looks_like=lambda item: has_keys(item, "folder_id", "status") and "description" in item,

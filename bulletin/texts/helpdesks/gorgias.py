@@ -2,6 +2,8 @@
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from bulletin.texts.helpdesks.base import (
     HelpdeskFormat,
     Links,
@@ -43,7 +45,7 @@ def macro_texts(item: dict, links: Links) -> Iterator[dict]:
 FORMATS = (
     HelpdeskFormat(
         name="gorgias-macros",
-        label="Gorgias macros",
+        label=_("Gorgias macros"),
         helpdesk="gorgias",
         items_key="data",
         looks_like=lambda item: has_keys(item, "actions", "name") and item.get("type") != "article",

@@ -2,6 +2,8 @@
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from bulletin.texts.helpdesks.base import HelpdeskFormat, Links, external_id, item_id, language, text, text_row
 
 APP = "https://app.intercom.com"
@@ -35,7 +37,7 @@ def article_texts(item: dict, links: Links) -> Iterator[dict]:
 FORMATS = (
     HelpdeskFormat(
         name="intercom-articles",
-        label="Intercom Help Center articles",
+        label=_("Intercom Help Center articles"),
         helpdesk="intercom",
         items_key="data",
         looks_like=lambda item: isinstance(item, dict) and item.get("type") == "article",

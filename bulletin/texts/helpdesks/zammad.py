@@ -3,6 +3,8 @@
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from bulletin.texts.helpdesks.base import (
     HelpdeskFormat,
     Links,
@@ -68,7 +70,7 @@ def kb_answer_texts(document: dict, links: Links) -> Iterator[dict]:
 FORMATS = (
     HelpdeskFormat(
         name="zammad-text-modules",
-        label="Zammad text modules",
+        label=_("Zammad text modules"),
         helpdesk="zammad",
         items_key="",
         looks_like=lambda item: has_keys(item, "name", "content") and ("keywords" in item or "group_ids" in item),
@@ -76,7 +78,7 @@ FORMATS = (
     ),
     HelpdeskFormat(
         name="zammad-kb-answers",
-        label="Zammad knowledge-base answers",
+        label=_("Zammad knowledge-base answers"),
         helpdesk="zammad",
         items_key="",
         looks_like=lambda item: False,

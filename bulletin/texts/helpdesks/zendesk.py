@@ -2,6 +2,8 @@
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext_lazy as _
+
 from bulletin.texts.helpdesks.base import (
     HelpdeskFormat,
     Links,
@@ -71,7 +73,7 @@ def article_texts(item: dict, links: Links) -> Iterator[dict]:
 FORMATS = (
     HelpdeskFormat(
         name="zendesk-macros",
-        label="Zendesk macros",
+        label=_("Zendesk macros"),
         helpdesk="zendesk",
         items_key="macros",
         looks_like=lambda item: has_keys(item, "actions"),
@@ -79,7 +81,7 @@ FORMATS = (
     ),
     HelpdeskFormat(
         name="zendesk-articles",
-        label="Zendesk Help Center articles",
+        label=_("Zendesk Help Center articles"),
         helpdesk="zendesk",
         items_key="articles",
         looks_like=lambda item: has_keys(item, "body") or has_keys(item, "translations"),

@@ -3,6 +3,7 @@
   "use strict";
   var script = document.currentScript;
   var previewUrl = script.dataset.previewUrl;
+  var searchFormsUrl = script.dataset.searchFormsUrl;
   var total = document.getElementById("id_facts-TOTAL_FORMS");
   var rows = document.getElementById("fact-rows");
   var template = document.getElementById("fact-template");
@@ -37,6 +38,33 @@
       event.returnValue = "";
     }
   });
+
+  // As the lead types an old wording, the forms Bulletin will also search for appear under the row.
+  var pending = null;
+  function showSearchForms(row) {
+    var inputs = row.querySelectorAll("input[type=text]");
+    if (inputs.length < 2) return;
+    var note = row.querySelector(".search-forms");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "help search-forms";
+      note.setAttribute("aria-live", "polite");
+      row.appendChild(note);
+    }
+    var query = new URLSearchParams({ old: inputs[0].value, new: inputs[1].value });
+    fetch(searchFormsUrl + "?" + query, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { forms: [] }; })
+      .then(function (data) {
+        note.textContent = data.forms.length ? data.label + " " + data.forms.join(" · ") : "";
+      });
+  }
+  rows.addEventListener("input", function (event) {
+    var row = event.target.closest(".fact-row");
+    if (!row) return;
+    clearTimeout(pending);
+    pending = setTimeout(function () { showSearchForms(row); }, 300);
+  });
+  rows.querySelectorAll(".fact-row").forEach(showSearchForms);
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
