@@ -8,6 +8,7 @@ Matching keeps its word rules on every form (bulletin/texts/matching.py): "15 bi
 "5 bis 70" are not "5 bis 7".
 """
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -136,7 +137,8 @@ def _lone_number_forms(old: str, new: str) -> list[tuple[str, str]]:
     return forms
 
 
-def _amount_numbers(number: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _amount_numbers(number: str) -> tuple[str, ...]:
     """One amount as German and English write it: "1.000,50", "1000,50", "1 000,50", "1,000.50", "1000.50"."""
     digits = re.sub(r"[. \u00a0\u202f,]", "", number)
     decimal_match = re.search(r"[.,](\d{1,2})$", number)
@@ -149,15 +151,17 @@ def _amount_numbers(number: str) -> list[str]:
     for thousands, point in ((".", ","), ("", ","), (" ", ","), (",", "."), ("", ".")):
         written = groups.replace(",", thousands) if int(whole or 0) >= 1000 else whole
         variants.append(written + (point + decimals if decimals else ""))
-    return list(dict.fromkeys(variants))
+    return tuple(dict.fromkeys(variants))
 
 
 def _amount_forms(old: str, new: str) -> list[tuple[str, str]]:
-    if not AMOUNT_RE.search(old):
+    amounts = [match.group("n1") or match.group("n2") for match in AMOUNT_RE.finditer(old)]
+    if not amounts:
         return []
+    choices = max(len(_amount_numbers(number)) for number in amounts)
     forms = []
     for style in AMOUNT_STYLES:
-        for choice in range(5):
+        for choice in range(choices):
 
             def rewrite(match: re.Match, style=style, choice=choice) -> str:
                 variants = _amount_numbers(match.group("n1") or match.group("n2"))
@@ -182,14 +186,31 @@ def _thousands_forms(old: str, new: str) -> list[tuple[str, str]]:
     return forms
 
 
-def _synonym_forms(old: str, new: str, synonyms: Iterable[Synonym]) -> list[tuple[str, str]]:
-    forms = []
+def _synonym_rewriters(old: str, synonyms: Iterable[Synonym]) -> list[tuple[re.Pattern, str]]:
+    """(term at a word start, its synonym) for each glossary term the phrase holds, both ways round."""
+    folded = old.casefold()
+    rewriters = []
     for pair in synonyms:
         for term, other in ((pair.term, pair.synonym), (pair.synonym, pair.term)):
-            pattern = re.compile(rf"(?<!\w){re.escape(term)}", re.IGNORECASE)
-            if pattern.search(old):
-                forms.append((pattern.sub(other, old), pattern.sub(other, new)))
-    return forms
+            if term.casefold() in folded:  # most phrases hold no term: skip the regex
+                rewriters.append((_term_pattern(term), other))
+    return rewriters
+
+
+@functools.lru_cache(maxsize=1024)
+def _term_pattern(term: str) -> re.Pattern:
+    return re.compile(rf"(?<!\w){re.escape(term)}", re.IGNORECASE)
+
+
+def _synonym_forms(old: str, new: str, rewriters: list[tuple[re.Pattern, str]]) -> list[tuple[str, str]]:
+    return [(pattern.sub(other, old), pattern.sub(other, new)) for pattern, other in rewriters if pattern.search(old)]
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _may_hold_a_number(text: str) -> bool:
+    return any(c.isdigit() for c in text) or any(word in _WORD_VALUES for word in _WORD_RE.findall(text.lower()))
 
 
 def search_forms(old: str, new: str = "", *, synonyms: Iterable[Synonym] = ()) -> list[SearchForm]:
@@ -197,11 +218,18 @@ def search_forms(old: str, new: str = "", *, synonyms: Iterable[Synonym] = ()) -
 
     Forms differ in what they say, not in case or spacing (matching folds those).
     """
-    synonyms = list(synonyms)
+    return list(_search_forms(old, new, tuple(synonyms)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _search_forms(old: str, new: str, synonyms: tuple[Synonym, ...]) -> tuple[SearchForm, ...]:
+    # Cached: a scan asks for the forms of every active phrase, and the nightly one asks again for the same.
+    rewriters = _synonym_rewriters(old, synonyms)
     forms = [(old, new)]
-    for family in (_range_forms, _lone_number_forms, _amount_forms, _thousands_forms):
-        forms = [variant for form in forms for variant in (family(*form) or [form])]
-    forms += [variant for form in forms for variant in _synonym_forms(*form, synonyms)]
+    if _may_hold_a_number(old):  # most phrases hold none: the number families have nothing to rewrite
+        for family in (_range_forms, _lone_number_forms, _amount_forms, _thousands_forms):
+            forms = [variant for form in forms for variant in (family(*form) or [form])][:MAX_FORMS]
+    forms += [variant for form in forms for variant in _synonym_forms(*form, rewriters)]
     seen, unique = set(), []
     for form_old, form_new in forms:
         key = " ".join(form_old.casefold().split()).replace("–", "-")
@@ -210,4 +238,4 @@ def search_forms(old: str, new: str = "", *, synonyms: Iterable[Synonym] = ()) -
             unique.append(SearchForm(form_old, form_new if new else ""))
         if len(unique) == MAX_FORMS:
             break
-    return unique
+    return tuple(unique)
