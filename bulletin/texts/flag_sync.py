@@ -261,8 +261,8 @@ def sync_apply(
         }
         for pair in plan.create
     ]
-    flags_insert(new_flags, now=now)
-    result.opened = len(new_flags)
+    # What was really written: a scan beside this one may have opened some of them first.
+    result.opened = flags_insert(new_flags, now=now)
 
     for flag_id, pair in plan.reopen:
         result.reopened += Flag.objects.filter(pk=flag_id).exclude(status=Flag.Status.OPEN).update(
@@ -301,18 +301,21 @@ _INSERT_COLUMNS = (
 )
 
 
-def flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
-    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any that a scan beside this one just opened.
+def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
+    """Insert new open flags (dicts of `_INSERT_COLUMNS`), skipping any that a scan beside this one just opened;
+    how many were inserted.
 
     On PostgreSQL the rows go through COPY and a temporary table: building the
     INSERT (or only the model instances) for thousands of flags with long proposed
     texts costs more than the scan that found them (the first full re-scan opens every flag).
     """
-    if connection.vendor != "postgresql":
-        Flag.objects.bulk_create([Flag(**flag) for flag in flags], batch_size=QUERY_CHUNK, ignore_conflicts=True)
-        return
     if not flags:
-        return
+        return 0
+    if connection.vendor != "postgresql":
+        # SQLite writes one transaction at a time, so the count around the insert is this insert's.
+        before = Flag.objects.count()
+        Flag.objects.bulk_create([Flag(**flag) for flag in flags], batch_size=QUERY_CHUNK, ignore_conflicts=True)
+        return Flag.objects.count() - before
     columns = ", ".join(_INSERT_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -330,5 +333,7 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> None:
             f"SELECT {columns}, %s, '', false, %s, %s FROM bulletin_new_flag ON CONFLICT DO NOTHING",
             [Flag.Status.OPEN, now, now],
         )
+        inserted = cursor.rowcount
         # Dropped here too: a caller's outer transaction would keep it past the next scan.
         cursor.execute("DROP TABLE bulletin_new_flag")
+    return inserted
