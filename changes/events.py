@@ -7,6 +7,8 @@ broker that is down or hung, a process killed mid-way) is announced again.
 """
 
 import logging
+import weakref
+from collections.abc import Callable, Iterator
 
 from django.db import transaction
 from django.db.models import F
@@ -38,11 +40,22 @@ def change_event_record(*, change: Change, kind: str, changed_fields=None) -> Ch
     return event
 
 
+def _receivers(signal) -> Iterator[tuple[str, Callable]]:
+    """(stable name, callable) of the signal's live receivers: the dispatch_uid they were connected with, else
+    their qualified name. Our signals are always sent by Change, so every receiver connected to them applies."""
+    for (key, _sender), reference, _is_async in list(signal.receivers):
+        receiver = reference() if isinstance(reference, weakref.ReferenceType) else reference
+        if receiver is not None:
+            name = getattr(receiver, "__qualname__", repr(receiver))
+            yield key if isinstance(key, str) else f"{getattr(receiver, '__module__', '')}.{name}", receiver
+
+
 def change_event_announce(*, event_id: int) -> bool:
-    """Send the event's signal to every receiver; True when all of them finished.
+    """Send the event's signal to every receiver that has not finished it yet; True when all have.
 
     A receiver that raises is logged and does not stop the others; the event stays
-    unannounced for the sweep. Announcing an announced event does nothing.
+    unannounced for the sweep, which sends it to the failed receivers only.
+    Announcing an announced event does nothing.
     """
     event = ChangeEvent.objects.select_related("change__team").filter(pk=event_id, announced_at=None).first()
     if event is None:
@@ -50,17 +63,22 @@ def change_event_announce(*, event_id: int) -> bool:
     arguments = {"change": event.change, "revision": event.revision}
     if event.kind == ChangeEvent.Kind.UPDATED:
         arguments["changed_fields"] = event.changed_fields
-    failures = [
-        (receiver, outcome)
-        for receiver, outcome in SIGNALS[event.kind].send_robust(sender=Change, **arguments)
-        if isinstance(outcome, Exception)
-    ]
-    for receiver, error in failures:
-        logger.warning("Change event %s: %s failed: %s", event, getattr(receiver, "__qualname__", receiver), error)
+    signal, done, failures = SIGNALS[event.kind], set(event.receivers_done), []
+    for name, receiver in _receivers(signal):
+        if name in done:
+            continue
+        try:
+            receiver(signal=signal, sender=Change, **arguments)
+        except Exception as error:  # as send_robust: one receiver's fault must not stop the others
+            failures.append((name, error))
+            logger.warning("Change event %s: %s failed: %s", event, name, error)
+        else:
+            done.add(name)
     ChangeEvent.objects.filter(pk=event.pk, announced_at=None).update(
         attempts=F("attempts") + 1,
         announced_at=None if failures else timezone.now(),
-        last_error="; ".join(f"{type(error).__name__}: {error}" for _receiver, error in failures),
+        receivers_done=sorted(done),
+        last_error="; ".join(f"{name}: {type(error).__name__}: {error}" for name, error in failures),
     )
     return not failures
 

@@ -370,6 +370,9 @@ class ChangeEvent(models.Model):
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # The receivers that finished: announcing the event again runs only the others, so one that failed does not
+    # make the rest (a flag scan, a webhook) do their work twice.
+    receivers_done = models.JSONField(_("receivers done"), default=list, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

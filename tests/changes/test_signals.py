@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 
 from changes import services, signals
-from changes.models import Change
+from changes.events import change_events_sweep
+from changes.models import Change, ChangeEvent
 
 
 @pytest.fixture
@@ -85,3 +86,35 @@ def test_a_failing_receiver_does_not_undo_or_break_the_publish(lead, team):
     finally:
         signals.change_published.disconnect(broken)
     assert Change.objects.get(pk=change.pk).status == Change.Status.PUBLISHED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_announcing_again_runs_only_the_receivers_that_failed(lead, team, fake_broker):
+    calls = {"steady": 0, "flaky": 0}
+    broken = [True]
+
+    def steady(signal, sender, change, **kwargs):
+        calls["steady"] += 1
+
+    def flaky(signal, sender, change, **kwargs):
+        calls["flaky"] += 1
+        if broken[0]:
+            raise ConnectionError("broker away")
+
+    signals.change_published.connect(steady, dispatch_uid="test.steady", weak=False)
+    signals.change_published.connect(flaky, dispatch_uid="test.flaky", weak=False)
+    try:
+        services.change_publish(change=_draft(lead, team), user=lead)
+        event = ChangeEvent.objects.get(kind="published")
+        assert event.announced_at is None and "test.flaky" in event.last_error
+        change_events_sweep(older_than=0)
+        broken[0] = False
+        change_events_sweep(older_than=0)
+    finally:
+        signals.change_published.disconnect(dispatch_uid="test.steady")
+        signals.change_published.disconnect(dispatch_uid="test.flaky")
+    event.refresh_from_db()
+    assert event.announced_at is not None
+    # One scan, one webhook per event: the receiver that finished is not run again for the one that failed.
+    assert calls == {"steady": 1, "flaky": 3}
+    assert fake_broker.args_of("bulletin.tasks.flags_scan_change_task") == [(event.change_id,)]
