@@ -21,6 +21,9 @@ def flags_visible_to(user):
     return (
         Flag.objects.filter(change__in=changes_visible_to(user))
         .select_related("support_text", "support_text__owner_team", "change", "change__team", "dismissed_by")
+        # Lists show the title and the excerpt; a text's whole body (twice: as written and normalised) would
+        # be read for every row. The flag page reads it when it needs it.
+        .defer("support_text__body", "support_text__body_normalised")
         .annotate(
             overdue=Case(
                 When(status=Flag.Status.OPEN, change__effective_from__lte=today, then=Value(True)),
