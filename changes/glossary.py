@@ -6,7 +6,16 @@ from changes.search_forms import Synonym as SynonymPair
 
 
 def glossary() -> list[SynonymPair]:
-    return [SynonymPair(term, synonym) for term, synonym in Synonym.objects.values_list("term", "synonym")]
+    return Synonym.pairs()
+
+
+def facts_with_search_forms(facts) -> list[tuple[object, list[str]]]:
+    """(fact change, the other forms it is searched in) for a change's page: one glossary query for all facts."""
+    synonyms = glossary()
+    return [
+        (fact, [form.old for form in fact_search_forms(fact.old_text, fact.new_text, synonyms=synonyms)][1:])
+        for fact in facts
+    ]
 
 
 def fact_search_forms(old: str, new: str = "", *, synonyms: list[SynonymPair] | None = None) -> list[SearchForm]:

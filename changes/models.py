@@ -328,8 +328,7 @@ class FactChange(models.Model):
     @property
     def search_forms(self) -> list[str]:
         """The forms support texts are searched in for the old wording, as filed first (one glossary query)."""
-        pairs = [SynonymPair(term, synonym) for term, synonym in Synonym.objects.values_list("term", "synonym")]
-        return [form.old for form in search_forms(self.old_text, self.new_text, synonyms=pairs)]
+        return [form.old for form in search_forms(self.old_text, self.new_text, synonyms=Synonym.pairs())]
 
 
 class FeedToken(models.Model):
@@ -430,3 +429,8 @@ class Synonym(models.Model):
 
     def __str__(self):
         return f"{self.term} = {self.synonym}"
+
+    @classmethod
+    def pairs(cls) -> list[SynonymPair]:
+        """The whole glossary as search_forms reads it, in one query."""
+        return [SynonymPair(term, synonym) for term, synonym in cls.objects.values_list("term", "synonym")]

@@ -16,7 +16,7 @@ from changes.calendar import calendar_build, calendar_changes
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
-from changes.glossary import fact_search_forms
+from changes.glossary import fact_search_forms, facts_with_search_forms
 from changes.models import Category, Team
 from changes.panels import panels_render
 from changes.permissions import can_file, can_manage, can_view, changes_visible_to
@@ -115,7 +115,7 @@ def change_detail(request, pk):
         "changes/change_detail.html",
         {
             "change": change,
-            "facts": change.fact_changes.all(),
+            "facts": facts_with_search_forms(change.fact_changes.all()),
             "history": change_history(change),
             "can_manage": can_manage(request.user, change),
             "panels": panels_render(change=change, request=request),

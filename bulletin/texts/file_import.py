@@ -41,7 +41,8 @@ def import_exit_status(result: ImportResult) -> int:
 
 
 def import_summary(reading: ImportReading, result: ImportResult) -> list[str]:
-    """The lines a person reads after an import (the command prints them, the import page shows the same)."""
+    """The lines a person reads after an import, before the rejected rows (`rejected_lines`): the command
+    prints them, the import page shows the same above its table of rejected rows."""
     lines = [
         (
             _("Read %(file)s as %(format)s (as given).")
@@ -71,7 +72,6 @@ def import_summary(reading: ImportReading, result: ImportResult) -> list[str]:
             )
             % {"count": reading.unlinked}
         )
-    lines.extend(rejected_lines(result.rejected))
     return lines
 
 

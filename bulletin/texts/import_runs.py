@@ -207,5 +207,4 @@ def import_run_summary(run: ImportRun) -> list[str]:
         unchanged=run.unchanged,
         rejected=[(position, errors) for position, errors in run.rejected],
     )
-    # The rejected rows are shown as a table of their own; the summary's text lines stop before them.
-    return import_summary(reading, result)[: -len(result.rejected) or None]
+    return import_summary(reading, result)

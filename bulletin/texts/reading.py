@@ -185,7 +185,7 @@ class ImportReading:
             if fmt.whole_document:
                 document = json.load(raw)
                 for number, row in enumerate(fmt.whole_document(document, self.links), start=1):
-                    self.unlinked += bool(row.get("external_id") and not row.get("edit_url") and not row.get("url"))
+                    self.unlinked += _unlinked(row)
                     yield _("item %(number)s") % {"number": number}, row
                 return
             prefix = f"{fmt.items_key}.item" if fmt.items_key else "item"
@@ -195,12 +195,14 @@ class ImportReading:
                     yield where, {"__error__": _("Not an object.")}
                     continue
                 rows = list(fmt.texts(item, self.links))
-                # An item without an id is rejected anyway; only texts that go in count as unlinked.
-                self.unlinked += sum(
-                    1 for row in rows if row.get("external_id") and not row.get("edit_url") and not row.get("url")
-                )
+                self.unlinked += sum(map(_unlinked, rows))
                 for row in rows:
                     yield (f"{where} ({row['language']})" if len(rows) > 1 and row.get("language") else where), row
+
+
+def _unlinked(row: dict) -> bool:
+    # An item without an id is rejected anyway; only texts that go in count as without a link back.
+    return bool(row.get("external_id")) and not row.get("edit_url") and not row.get("url")
 
 
 def support_text_rows_read(path: Path, *, encoding: str | None = None) -> Iterator[tuple[int | str, dict]]:

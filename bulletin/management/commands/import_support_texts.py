@@ -9,6 +9,7 @@ from bulletin.texts.file_import import (
     EXIT_NOTHING_READ,
     import_exit_status,
     import_summary,
+    rejected_lines,
     texts_files_import,
 )
 from bulletin.texts.importing import ImportResult
@@ -70,7 +71,7 @@ class Command(BaseCommand):
             raise CommandError(message, returncode=EXIT_NOTHING_READ) from None
         except LookupError:
             raise CommandError(f"Unknown encoding: {encoding}", returncode=EXIT_NOTHING_READ) from None
-        for line in import_summary(reading, result):
+        for line in [*import_summary(reading, result), *rejected_lines(result.rejected)]:
             self.stdout.write(line)
         status = import_exit_status(result)
         if status:
