@@ -288,10 +288,10 @@ def _change_section(key: str, title, select: Callable[[WeekWindow], list[Change]
 def _texts_to_update(window: WeekWindow) -> TextSection:
     """Open flags of the week's changes: per owner team, overdue first (see flags_for_digest); at most
     TEXTS_TO_UPDATE_SHOWN, the rest counted and left to the queue."""
-    entries, total = [], 0
-    for group in flags_for_digest(changes=[change.pk for change in window.published]):
-        total += len(group.flags)
-        for flag in group.flags[: max(0, TEXTS_TO_UPDATE_SHOWN - len(entries))]:
+    entries = []
+    groups, total = flags_for_digest(changes=[change.pk for change in window.published], limit=TEXTS_TO_UPDATE_SHOWN)
+    for group in groups:
+        for flag in group.flags:
             entries.append(
                 TextEntry(
                     title=flag.support_text.title,

@@ -6,7 +6,8 @@ states. Within the scan's scope, the plan decides for every flag what happens:
 - found and no flag yet → open; found and resolved → open again (the text
   regressed); found and dismissed by Bulletin itself → open again (the change
   became active again); a person's dismissal stands, even once their account is deleted.
-- found and open → its spot and proposal refreshed when the text or the wording changed since.
+- found and open → its wording refreshed when the change's wording or the form found changed since
+  (the spot and the proposal are worked out on read from the text as it is: flag_spots.py).
 - open and not found while text and phrase are active → resolved: a re-scan of the
   text verified that the old wording is gone; unless the change's old wording
   itself was edited since (its fact change keeps its id) → dismissed.
@@ -30,9 +31,8 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.models import Flag
 from bulletin.texts.normalising import normalise
-from bulletin.texts.spots import spot_locate
 from changes.models import Change
 
 # Rows per query when reading or writing by id.
@@ -91,13 +91,9 @@ class ExistingFlag:
     change_id: int
     status: str
     dismissed_by_bulletin: bool
-    updated_at: datetime.datetime
     old_text: str
     new_text: str
     found_form: str
-    # Read with the flag (one join) rather than by id afterwards: with tens of thousands of open flags the
-    # lookups by id took a third of the nightly re-scan.
-    text_updated_at: datetime.datetime
 
     @property
     def key(self) -> tuple[int, int]:
@@ -113,18 +109,11 @@ class SyncPlan:
     resolve: list[int] = field(default_factory=list)
     dismiss: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason → flag ids
 
-    @property
-    def texts_to_locate(self) -> set[int]:
-        """The texts whose spot (excerpt, proposal) the writes need."""
-        return {found.text_id for found in self.create} | {
-            found.text_id for _flag_id, found in (*self.reopen, *self.refresh)
-        }
-
 
 def _existing_flags(scope: Q) -> dict[tuple[int, int], ExistingFlag]:
     rows = Flag.objects.filter(scope).values_list(
-        "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "updated_at",
-        "old_text", "new_text", "found_form", "support_text__updated_at",
+        "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "old_text",
+        "new_text", "found_form",
     )
     flags = (ExistingFlag(*row) for row in rows)
     return {flag.key: flag for flag in flags}
@@ -162,7 +151,6 @@ def sync_plan(
     existing = _existing_flags(scope)
     plan = SyncPlan()
 
-    maybe_refresh: list[tuple[ExistingFlag, Found]] = []
     for pair in map(Found._make, found):
         flag = existing.get(pair)
         if flag is None:
@@ -172,13 +160,10 @@ def sync_plan(
         ):
             plan.reopen.append((flag.id, pair))
         elif flag.status == Flag.Status.OPEN:
-            maybe_refresh.append((flag, pair))
-    if maybe_refresh:
-        for flag, pair in maybe_refresh:
             phrase = phrases[pair.fact_id]
-            wording_changed = (flag.old_text, flag.new_text) != (phrase.old_text, phrase.new_text)
-            form_changed = flag.found_form != phrase.form(forms.get(pair, 0))[1]
-            if flag.text_updated_at >= flag.updated_at or wording_changed or form_changed:
+            if (flag.old_text, flag.new_text, flag.found_form) != (
+                phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1]
+            ):
                 plan.refresh.append((flag.id, pair))
 
     # Open flags the scan did not find: verified gone, or no longer asked for.
@@ -211,41 +196,20 @@ def sync_plan(
     return plan
 
 
-def _spot_fields(*, body: str, normalised: str, phrase: Phrase, form: int) -> dict:
-    """Where the form found stands, and the proposal: what the text says, rewritten in the same form."""
-    form_normalised, form_old, form_new = phrase.form(form)
-    spot = spot_locate(body=body, phrase=form_normalised, new_text=form_new, normalised=normalised)
-    if spot is None:  # pragma: no cover - the fast and the mapped normaliser disagree on an exotic input
-        return {"found_form": form_old, "excerpt": "", "match_start": 0, "match_end": 0, "proposed_text": ""}
-    return {
-        "found_form": form_old,
-        "excerpt": spot.excerpt,
-        "match_start": spot.start,
-        "match_end": spot.end,
-        "proposed_text": spot.proposed_text,
-    }
-
-
 def sync_apply(
     plan: SyncPlan, *, phrases: dict[int, Phrase], now: datetime.datetime, forms: dict[Found, int] | None = None
 ) -> ScanResult:
     """Write the plan; call inside the scan's transaction. Every update is conditional on the status planned for."""
-    texts: dict[int, tuple[str, str]] = {}
-    text_ids = list(plan.texts_to_locate)
-    for start in range(0, len(text_ids), QUERY_CHUNK):
-        rows = SupportText.objects.filter(pk__in=text_ids[start : start + QUERY_CHUNK])
-        rows = rows.values_list("pk", "body", "body_normalised")
-        texts.update((pk, (body, normalised)) for pk, body, normalised in rows)
-
-    def spot(pair: Found) -> dict:
-        body, normalised = texts[pair.text_id]
-        return _spot_fields(
-            body=body, normalised=normalised, phrase=phrases[pair.fact_id], form=(forms or {}).get(pair, 0)
-        )
+    forms = forms or {}
 
     def wording(pair: Found) -> dict:
+        # The spot, excerpt and proposal are worked out on read from these (flag_spots.py).
         phrase = phrases[pair.fact_id]
-        return {"old_text": phrase.old_text, "new_text": phrase.new_text}
+        return {
+            "old_text": phrase.old_text,
+            "new_text": phrase.new_text,
+            "found_form": phrase.form(forms.get(pair, 0))[1],
+        }
 
     result = ScanResult()
     new_flags = [
@@ -254,7 +218,6 @@ def sync_apply(
             "fact_change_id": pair.fact_id,
             "change_id": phrases[pair.fact_id].change_id,
             **wording(pair),
-            **spot(pair),
         }
         for pair in plan.create
     ]
@@ -270,11 +233,10 @@ def sync_apply(
             dismiss_reason="",
             updated_at=now,
             **wording(pair),
-            **spot(pair),
         )
     for flag_id, pair in plan.refresh:
         result.refreshed += Flag.objects.filter(pk=flag_id, status=Flag.Status.OPEN).update(
-            updated_at=now, **wording(pair), **spot(pair)
+            updated_at=now, **wording(pair)
         )
     if plan.resolve:
         result.resolved = Flag.objects.filter(pk__in=plan.resolve, status=Flag.Status.OPEN).update(
@@ -292,10 +254,7 @@ def sync_apply(
     return result
 
 
-_INSERT_COLUMNS = (
-    "support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "found_form", "excerpt", "match_start",
-    "match_end", "proposed_text",
-)
+_INSERT_COLUMNS = ("support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "found_form")
 
 
 def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
@@ -317,9 +276,7 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bulletin_new_flag (support_text_id bigint, change_id bigint, fact_change_id bigint, "
-            "old_text varchar(200), new_text varchar(200), found_form varchar(300), excerpt text, "
-            "match_start integer, match_end integer, "
-            "proposed_text text) ON COMMIT DROP"
+            "old_text varchar(200), new_text varchar(200), found_form varchar(300)) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:
             for flag in flags:

@@ -4,9 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from bulletin.texts.flag_spots import flag_spot_locate
 from bulletin.texts.normalising import normalise
+from bulletin.texts.spots import Spot
 
 
 class Helpdesk(models.TextChoices):
@@ -117,10 +120,6 @@ class Flag(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     # The form the scan found the old wording in ("5 bis 7 Werktage" for "5–7 Werktage"; changes/search_forms.py).
     found_form = models.CharField(_("found as"), max_length=300, blank=True)
-    excerpt = models.TextField(_("excerpt"), blank=True)
-    match_start = models.PositiveIntegerField(_("match start"), default=0)
-    match_end = models.PositiveIntegerField(_("match end"), default=0)
-    proposed_text = models.TextField(_("proposed text"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -162,6 +161,16 @@ class Flag(models.Model):
 
     def get_absolute_url(self):
         return reverse("flags:detail", args=[self.pk])
+
+    @cached_property
+    def spot(self) -> Spot | None:
+        """Where the form it was found in stands in its text now, the excerpt and the proposal; None when the
+        text no longer says it. Worked out on read (flag_spots.py); lists set it in bulk (flags_spots_attach)."""
+        text = self.support_text
+        return flag_spot_locate(
+            old_text=self.old_text, new_text=self.new_text, found_form=self.found_form,
+            body=text.body, normalised=text.body_normalised,
+        )
 
 
 class ImportRun(models.Model):

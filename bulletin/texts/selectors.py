@@ -4,13 +4,15 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from bulletin.texts.flag_spots import flag_spot_locate
 from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import display_text, looks_like_html
+from changes.glossary import glossary
 from changes.permissions import changes_visible_to
 from changes.rendering import sanitize_html
 
@@ -45,13 +47,28 @@ def flag_counts(queryset) -> dict[str, int]:
     )
 
 
-def flag_spot_is_current(flag: Flag) -> bool:
-    """Whether the flag's spot and proposal were found in the text as it is now.
+def flags_spots_attach(flags) -> list[Flag]:
+    """`flags` as a list, each with its `spot` worked out: two queries (the bodies, the glossary) for any number.
 
-    A resolved flag's spot is in a body that is gone. An open flag's is refreshed by
-    the scan that follows every update of its text; until then it belongs to the old body.
+    Lists read flags without their texts' bodies (flags_visible_to); the spot needs them for the page's rows only.
     """
-    return flag.status != Flag.Status.RESOLVED and flag.support_text.updated_at <= flag.updated_at
+    flags = list(flags)
+    if not flags:
+        return flags
+    bodies = dict(
+        (pk, (body, normalised))
+        for pk, body, normalised in SupportText.objects.filter(pk__in={f.support_text_id for f in flags}).values_list(
+            "pk", "body", "body_normalised"
+        )
+    )
+    synonyms = glossary()
+    for flag in flags:
+        body, normalised = bodies.get(flag.support_text_id, ("", ""))
+        flag.spot = flag_spot_locate(
+            old_text=flag.old_text, new_text=flag.new_text, found_form=flag.found_form, body=body,
+            normalised=normalised, synonyms=synonyms,
+        )
+    return flags
 
 
 # Private-use characters mark the spot in the raw body; they survive turning HTML into text
@@ -60,22 +77,22 @@ _SPOT_START, _SPOT_END = "\ue000", "\ue001"
 
 
 def flag_body_highlighted(flag: Flag) -> SafeString:
-    """The text as a reader sees it (HTML as its visible text), escaped, with the matched spot in <mark>
-    while the spot belongs to the text as it is now."""
-    body = flag.support_text.body
-    start, end = flag.match_start, flag.match_end
-    if not (flag_spot_is_current(flag) and 0 <= start < end <= len(body)):
+    """The text as a reader sees it (HTML as its visible text), escaped, with the spot in <mark> while the text
+    says it."""
+    body, spot = flag.support_text.body, flag.spot
+    if spot is None:
         return escape(display_text(body))
+    start, end = spot.start, spot.end
     marked = display_text(body[:start] + _SPOT_START + body[start:end] + _SPOT_END + body[end:])
     return mark_safe(escape(marked).replace(_SPOT_START, "<mark>").replace(_SPOT_END, "</mark>"))
 
 
 def flag_proposal_diff(flag: Flag) -> SafeString:
     """The proposed text as an inline word diff against the current body, both as a reader sees them
-    (escaped, <del>/<ins>); empty unless the flag is open and its proposal made for the text as it is now."""
-    if flag.status != Flag.Status.OPEN or not flag_spot_is_current(flag) or not flag.proposed_text:
+    (escaped, <del>/<ins>); empty unless the flag is open, its text still says it and there is a new wording."""
+    if flag.status != Flag.Status.OPEN or flag.spot is None or not flag.spot.proposed_text:
         return mark_safe("")
-    old, new = display_text(flag.support_text.body), display_text(flag.proposed_text)
+    old, new = display_text(flag.support_text.body), display_text(flag.spot.proposed_text)
     old_words, new_words = _words(old), _words(new)
     parts = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes():
@@ -124,21 +141,26 @@ class TeamFlags:
     flags: list = field(default_factory=list)
 
 
-def flags_for_digest(*, changes) -> list[TeamFlags]:
-    """Open flags of `changes` for the digest's "Texts to update": per owner team, overdue first.
+def flags_for_digest(*, changes, limit: int) -> tuple[list[TeamFlags], int]:
+    """The first `limit` open flags of `changes` for the digest's "Texts to update", per owner team and overdue
+    first; and how many are open in all.
 
-    Overdue: the change is already in effect. Teams sorted by name, texts without
-    an owner last. Two queries whatever the number of flags.
+    Overdue: the change is already in effect. Teams sorted by name, texts without an owner last. Two queries
+    whatever the number of open flags: a first import may leave tens of thousands, and the digest names a few.
     """
     today = timezone.localdate()
+    open_flags = Flag.objects.filter(change__in=changes, status=Flag.Status.OPEN)
     flags = (
-        Flag.objects.filter(change__in=changes, status=Flag.Status.OPEN)
-        .select_related("support_text__owner_team", "change")
+        open_flags.select_related("support_text__owner_team", "change")
+        .defer("support_text__body", "support_text__body_normalised")
         .annotate(overdue=Case(When(change__effective_from__lte=today, then=Value(True)), default=Value(False)))
-        .order_by("-overdue", "change__effective_from", "support_text__title", "id")
+        .order_by(
+            F("support_text__owner_team__name").asc(nulls_last=True), "support_text__owner_team_id",
+            "-overdue", "change__effective_from", "support_text__title", "id",
+        )[:limit]
     )
     groups: dict[object, TeamFlags] = {}
     for flag in flags:
         team = flag.support_text.owner_team
         groups.setdefault(team.pk if team else None, TeamFlags(team=team)).flags.append(flag)
-    return sorted(groups.values(), key=lambda group: (group.team is None, group.team.name if group.team else ""))
+    return list(groups.values()), open_flags.count()

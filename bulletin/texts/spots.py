@@ -77,11 +77,27 @@ def _rewrite_with_offsets(text: str, pattern: re.Pattern, replace) -> tuple[str,
 
 
 # What normalising may change: a whitespace run (other than one plain space between two words),
-# a dash, and any non-ASCII character (ß becomes ss, "–" a hyphen). The pattern opens with one
+# a dash, and a non-ASCII character (ß becomes ss, "–" a hyphen). The pattern opens with one
 # character class so that `re` skips ahead to candidates in C.
 _SPACE_OR_DASH = rf"\s{re.escape(DASHES)}"
+
+
+def _non_ascii_that_may_change() -> str:
+    """The non-ASCII characters as a class body, less the Latin letters that normalise to their lower case
+    one for one (ä, é, Ø …): German text is full of them, and each one rewritten costs a Python call.
+    ß, ſ and the like stay in; the check after the rewrite catches anything this gets wrong."""
+    kept = [c for c in map(chr, range(0xC0, 0x250)) if len(c.lower()) == 1 and normalise(c) == c.lower()]
+    ranges, start = [], 0x80
+    for code in map(ord, kept):
+        if code > start:
+            ranges.append((start, code - 1))
+        start = code + 1
+    ranges.append((start, 0x10FFFF))
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
 _LENGTH_CHANGE_RE = re.compile(
-    rf"[{_SPACE_OR_DASH}\x80-\U0010ffff]"
+    rf"[{_SPACE_OR_DASH}{_non_ascii_that_may_change()}]"
     rf"(?:(?<![^{_SPACE_OR_DASH}] )|(?![^{_SPACE_OR_DASH}]))"  # not a lone space between words
     r"(?:(?<=\s)\s*)?"  # whitespace takes the rest of its run
 )

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,13 +9,15 @@ from bulletin.permissions import can_dismiss_flags, can_view_flags
 from bulletin.texts.filters import FlagFilter
 from bulletin.texts.flags import flag_dismiss
 from bulletin.texts.forms import FlagDismissForm
+from bulletin.texts.models import Flag
 from bulletin.texts.selectors import (
     flag_body_highlighted,
     flag_counts,
     flag_proposal_diff,
-    flag_spot_is_current,
+    flags_spots_attach,
     flags_visible_to,
 )
+from changes.api.pagination import IdsFirstPaginator
 
 PAGE_SIZE = 50
 
@@ -40,7 +41,8 @@ def flag_list(request):
     # A filter that cannot be read shows its error and no rows: an unfiltered queue would look filtered.
     valid = flag_filter.is_valid()
     counts = flag_counts(counted.qs if valid else queryset.none())
-    page = Paginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = flags_spots_attach(page.object_list)  # the excerpts
     query = data.copy()
     query.pop("page", None)
     return render(
@@ -51,13 +53,17 @@ def flag_list(request):
     )
 
 
+def _flag(request, pk) -> Flag:
+    # With its text's body, which lists leave out: the page shows it with the spot.
+    return get_object_or_404(flags_visible_to(request.user).defer(None), pk=pk)
+
+
 def _flag_page(request, flag, form):
     return render(
         request,
         "bulletin/flag_detail.html",
         {
             "flag": flag,
-            "spot_current": flag_spot_is_current(flag),
             "body": flag_body_highlighted(flag),
             "diff": flag_proposal_diff(flag),
             "form": form,
@@ -70,15 +76,14 @@ def _flag_page(request, flag, form):
 @login_required
 def flag_detail(request, pk):
     _check_view(request.user)
-    flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
-    return _flag_page(request, flag, FlagDismissForm())
+    return _flag_page(request, _flag(request, pk), FlagDismissForm())
 
 
 @require_POST
 @login_required
 def flag_dismiss_view(request, pk):
     _check_view(request.user)
-    flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+    flag = _flag(request, pk)
     if not can_dismiss_flags(request.user):
         raise PermissionDenied(_("Only support agents and staff dismiss flags."))
     form = FlagDismissForm(request.POST)

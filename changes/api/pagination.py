@@ -23,11 +23,31 @@ class _KnownCountPaginator(Paginator):
         return super().count
 
 
+class IdsFirstPaginator(_KnownCountPaginator):
+    """Pages a wide query in two steps: the page's ids, sorted over only what the order and filters need, then
+    those rows with everything they show.
+
+    Sorting every row joined with all it shows made one page of 57,000 open flags take 1.5 s; the ids alone
+    sort in a few milliseconds.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
 class ChangePagination(PageNumberPagination):
     """`page` and `page_size` (1–200, default 50); a malformed page_size is a 400, a page past the end a 404."""
 
     page_size = 50
     page_size_query_param = "page_size"
+    paginator_class = _KnownCountPaginator
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
@@ -54,7 +74,7 @@ class ChangePagination(PageNumberPagination):
         return raw
 
     def paginate_queryset(self, queryset, request, view=None, *, count=None):
-        self.django_paginator_class = lambda *args, **kwargs: _KnownCountPaginator(*args, count=count, **kwargs)
+        self.django_paginator_class = lambda *args, **kwargs: self.paginator_class(*args, count=count, **kwargs)
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):

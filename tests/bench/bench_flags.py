@@ -1,7 +1,13 @@
 """Benchmark: flag scans and support-text import at scale (not collected by pytest).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bulletin_bench_flags \\
-        python tests/bench/bench_flags.py [--texts 100000] [--phrases 2000]
+        python tests/bench/bench_flags.py [--texts 100000] [--phrases 2000] [--dense] [--check]
+
+--dense is a first import at real density: about 40 % of the texts state at least one
+phrase, in any of its search forms ("5 bis 7 Werktage" for "5–7 Werktage"), some two, for
+about 55,000 flags. --check makes the run check its own counts (every phrase written into
+a text is flagged, the second re-scan changes nothing) and exit 1 when one is wrong; the
+test suite runs it at a small size, untimed.
 
 Creates the database if missing and empties its support texts, flags and changes.
 Measures, in one run:
@@ -12,7 +18,9 @@ Measures, in one run:
 - `LC_ALL=C grep -F -c -f PHRASES CORPUS` over the same normalised texts, as often;
 - the scan an import of all the texts queues (flags_scan_texts);
 - the incremental scan for one change with 3 phrases;
-- the naive way, one `icontains` query per phrase, timed on a sample and extrapolated.
+- the naive way, one `icontains` query per phrase, timed on a sample and extrapolated;
+- with every flag open: a page of `GET /api/v1/flags/` (the first and one deep in the
+  list), the `/flags/` queue, compiling the week's digest with `/digest/` and its e-mail.
 """
 
 import argparse
@@ -51,6 +59,9 @@ def _setup_database(url: str) -> None:
     import psycopg
 
     config = dj_database_url.parse(url)
+    if config["ENGINE"].endswith("sqlite3"):
+        Path(config["NAME"]).unlink(missing_ok=True)
+        return
     with psycopg.connect(
         host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], password=config["PASSWORD"] or None,
         dbname="postgres", autocommit=True,
@@ -96,18 +107,33 @@ def _body(rng: random.Random, length: int = 800) -> str:
     return " ".join(sentences)
 
 
-def _write_corpus(path: Path, *, texts: int, phrases: list[str], stale_share: float, rng: random.Random) -> list[str]:
-    """Writes the texts; returns the phrases written into them, once per text that states one."""
+def _with_said(body: str, said: list[str], rng: random.Random) -> str:
+    """`body` with each of `said` inserted at its own word start (none inside another)."""
+    cuts = sorted(body.rfind(" ", 0, rng.randint(0, len(body) - 1)) + 1 for _ in said)
+    pieces, position = [], 0
+    for cut, words in zip(cuts, said, strict=True):
+        pieces += [body[position:cut], words, " "]
+        position = cut
+    return "".join(pieces) + body[position:]
+
+
+def _write_corpus(
+    path: Path, *, texts: int, phrases: list[str], stale_share: float, rng: random.Random, forms=None,
+    second_share: float = 0.0,
+) -> list[tuple[int, str]]:
+    """Writes the texts; returns (text index, phrase) for every phrase written into one.
+
+    With `forms` (phrase → the forms it is searched in), a phrase is written in one of them at random.
+    """
     stale = []
     with open(path, "w", encoding="utf-8") as handle:
         for index in range(texts):
             body = _body(rng)
             if rng.random() < stale_share:
-                cut = rng.randint(0, len(body) - 1)
-                cut = body.rfind(" ", 0, cut) + 1
-                phrase = rng.choice(phrases)
-                body = body[:cut] + _spelled(phrase, rng) + " " + body[cut:]
-                stale.append(phrase)
+                chosen = rng.sample(phrases, 2 if rng.random() < second_share else 1)
+                said = [_spelled(rng.choice(forms[phrase]) if forms else phrase, rng) for phrase in chosen]
+                body = _with_said(body, said, rng)
+                stale += [(index, phrase) for phrase in chosen]
             if index % 10 == 0:  # some HTML bodies, as help desks export them
                 body = "<p>" + body.replace(". ", ".</p>\n<p>", 3) + "</p>"
             row = {
@@ -120,6 +146,15 @@ def _write_corpus(path: Path, *, texts: int, phrases: list[str], stale_share: fl
             }
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     return stale
+
+
+def _p50(fetch, times: int) -> float:
+    runs = []
+    for _round in range(times):
+        started = time.perf_counter()
+        fetch()
+        runs.append(time.perf_counter() - started)
+    return sorted(runs)[len(runs) // 2]
 
 
 RESCAN_CHILD = """
@@ -162,7 +197,11 @@ def main() -> None:
     parser.add_argument("--naive-sample", type=int, default=20, help="Phrases timed with icontains.")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3, help="Runs of each re-scan and of grep; medians reported.")
+    parser.add_argument("--dense", action="store_true", help="A first import at real density (see above).")
+    parser.add_argument("--check", action="store_true", help="Check the run's own counts; exit 1 when one is wrong.")
     args = parser.parse_args()
+    if args.dense:
+        args.stale_share = 0.4
 
     _setup_database(os.environ["DATABASE_URL"])
     import django
@@ -177,20 +216,27 @@ def main() -> None:
     from bulletin.texts.importing import support_texts_import
     from bulletin.texts.normalising import normalise
     from bulletin.texts.reading import support_text_rows_read
+    from changes.glossary import fact_search_forms
     from changes.models import Change, FactChange, Team
 
     call_command("migrate", verbosity=0)
 
     rng = random.Random(args.seed)
     phrases = list(dict.fromkeys(_phrase(rng) for _ in range(args.phrases * 2)))[: args.phrases]
-    figures = {}
+    forms = {phrase: [form.old for form in fact_search_forms(phrase, f"{phrase} (neu)")] for phrase in phrases}
+    figures, failures = {}, []
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         corpus_file = folder / "texts.jsonl"
         started = time.perf_counter()
-        stale = _write_corpus(corpus_file, texts=args.texts, phrases=phrases, stale_share=args.stale_share, rng=rng)
-        print(f"generated {args.texts} texts ({corpus_file.stat().st_size / 1e6:.0f} MB JSONL, {len(stale)} state an "
-              f"old fact) in {time.perf_counter() - started:.1f} s")
+        stale = _write_corpus(
+            corpus_file, texts=args.texts, phrases=phrases, stale_share=args.stale_share, rng=rng,
+            forms=forms if args.dense else None, second_share=0.33 if args.dense else 0.0,
+        )
+        print(f"generated {args.texts} texts ({corpus_file.stat().st_size / 1e6:.0f} MB JSONL, "
+              f"{len({index for index, _p in stale})} state an old fact, {len(stale)} phrases written, "
+              f"{sum(len(f) for f in forms.values()) / len(forms):.1f} forms per phrase) "
+              f"in {time.perf_counter() - started:.1f} s")
 
         started = time.perf_counter()
         result = support_texts_import(rows=support_text_rows_read(corpus_file), source="bench")
@@ -223,6 +269,18 @@ def main() -> None:
             firsts.append(_rescan_in_child())
             seconds.append(_rescan_in_child())
         first, second = _median_run(firsts), _median_run(seconds)
+        if args.check:
+            flagged = set(
+                Flag.objects.filter(status="open").values_list("support_text__external_id", "old_text").iterator()
+            )
+            missing = {(f"bench-{index}", phrase) for index, phrase in stale} - flagged
+            if missing:
+                failures.append(f"{len(missing)} phrases written are not flagged, e.g. {sorted(missing)[:3]}")
+            if any(second["result"][name] for name in ("opened", "reopened", "refreshed", "resolved", "dismissed")):
+                failures.append(f"the second re-scan changed flags: {second['result']}")
+            if first["result"]["opened"] != len(flagged):
+                failures.append(f"the first re-scan reported {first['result']['opened']} opened, the table holds "
+                                f"{len(flagged)}")
         figures["rescan_s"], figures["rescan_rss_mb"] = first["seconds"], first["peak_rss_mb"]
         for label, run, runs in (("first, opens flags", first, firsts), ("second, no change", second, seconds)):
             print(f"full re-scan ({label}): median {run['seconds']:.2f} s of {_spread(runs)}, "
@@ -260,7 +318,8 @@ def main() -> None:
             channels=["email"], status="published", published_at=timezone.now(), created_by=user,
         )
         # Two phrases some texts state, so the scan opens flags; one no text states.
-        for position, phrase in enumerate(rng.sample(sorted(set(stale)), 2) + ["lieferzeit 5–7 werktage"]):
+        stated = sorted({phrase for _index, phrase in stale})
+        for position, phrase in enumerate(rng.sample(stated, 2) + ["lieferzeit 5–7 werktage"]):
             FactChange.objects.create(change=change, old_text=phrase, new_text="neu", position=position)
         started = time.perf_counter()
         incremental = flags_scan_change(change_id=change.pk)
@@ -277,6 +336,56 @@ def main() -> None:
               f"{figures['naive_s']:.0f} s for {len(phrases)} phrases (extrapolated from {len(sample)}; and it misses "
               f"other dash spellings, HTML and word rules) = "
               f"{figures['naive_s'] / figures['rescan_s']:.0f}x the re-scan")
+
+        _pages(user=user, rounds=max(5, args.rounds * 3), figures=figures)
+    if failures:
+        print("CHECK FAILED:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    if args.check:
+        print("check: every phrase written is flagged, the second re-scan changed nothing, the counts agree")
+
+
+def _pages(*, user, rounds: int, figures: dict) -> None:
+    """With every flag open: what a reader waits for (p50 of `rounds` requests, in this process)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from bulletin.digest.compiling import digest_compile
+    from bulletin.digest.rendering import digest_html, digest_markdown
+    from bulletin.digest.sections import sections_from_json
+    from bulletin.models import Flag
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    open_flags = Flag.objects.filter(status="open").count()
+    deep = max(1, open_flags // 200 // 2)
+    api = {"status": "open", "page_size": 200}
+    for label, path, query in (
+        ("GET /api/v1/flags/?status=open&page_size=200, first page", "/api/v1/flags/", api),
+        (f"the same, page {deep}", "/api/v1/flags/", {**api, "page": deep}),
+        ("GET /flags/ (the open queue, 50 a page)", "/flags/", {}),
+        (f"GET /flags/?page={max(1, open_flags // 50 // 2)}", "/flags/", {"page": max(1, open_flags // 50 // 2)}),
+    ):
+        def fetch(path=path, query=query):
+            response = client.get(path, query)
+            assert response.status_code == 200, (path, response.status_code)
+
+        figures[label] = _p50(fetch, rounds)
+        print(f"{label}: p50 {figures[label] * 1000:.0f} ms ({open_flags} open flags)")
+
+    def digest():
+        compiled = digest_compile().digest
+        sections = sections_from_json(compiled.sections)
+        digest_markdown(week=compiled.week, monday=compiled.monday, sections=sections)
+        digest_html(week=compiled.week, monday=compiled.monday, sections=sections, url="https://bench.example/")
+        assert client.get("/digest/").status_code == 200
+
+    figures["digest_s"] = _p50(digest, rounds)
+    print(f"compiling the week's digest, its e-mail (text and HTML) and GET /digest/: p50 "
+          f"{figures['digest_s'] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

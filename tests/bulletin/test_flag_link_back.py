@@ -43,7 +43,7 @@ def test_the_queue_the_flag_page_and_the_change_page_link_back_to_zendesk(client
 
 
 def test_the_proposal_keeps_the_macros_placeholders(zendesk_flag):
-    assert zendesk_flag.proposed_text == (
+    assert zendesk_flag.spot.proposed_text == (
         "<p>Hallo {{ticket.requester.first_name}},</p><p>Die Lieferzeit beträgt 10–14 Werktage.</p>"
     )
 

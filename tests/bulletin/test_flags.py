@@ -23,9 +23,9 @@ def test_publishing_scan_flags_texts_that_state_the_old_fact(delivery_change, ma
     flag = Flag.objects.get()
     assert result.opened == 1
     assert flag.support_text == stale and flag.change == delivery_change and flag.status == "open"
-    assert stale.body[flag.match_start : flag.match_end] == "5 - 7 Werktage"
-    assert flag.proposed_text == "Ihre Bestellung kommt in 10–14 Werktagen bei Ihnen an."
-    assert "5 - 7 Werktagen" in flag.excerpt
+    assert stale.body[flag.spot.start : flag.spot.end] == "5 - 7 Werktage"
+    assert flag.spot.proposed_text == "Ihre Bestellung kommt in 10–14 Werktagen bei Ihnen an."
+    assert "5 - 7 Werktagen" in flag.spot.excerpt
 
 
 def test_scans_are_idempotent(delivery_change, make_text):
@@ -75,7 +75,7 @@ def test_an_edit_that_keeps_the_old_wording_keeps_the_flag_open_with_a_fresh_pro
     text.save()
     flags_scan_texts(text_ids=[text.pk])
     flag = Flag.objects.get()
-    assert flag.status == "open" and flag.proposed_text == "Lieferung (Möbel): 10–14 Werktage."
+    assert flag.status == "open" and flag.spot.proposed_text == "Lieferung (Möbel): 10–14 Werktage."
 
 
 def test_regressed_text_reopens_its_flag(delivery_change, make_text):
@@ -218,8 +218,8 @@ def test_digest_selector_groups_open_flags_per_owner_team_overdue_first(make_cha
     make_text("A: 5–7 Werktage und ab 50 €", owner_team=other_team)
     make_text("B: ab 50 €")
     flags_rescan_all()
-    groups = flags_for_digest(changes=Change.objects.all())
-    assert [group.team for group in groups] == [other_team, None]
+    groups, total = flags_for_digest(changes=Change.objects.all(), limit=10)
+    assert total == 3 and [group.team for group in groups] == [other_team, None]
     assert [flag.change for flag in groups[0].flags] == [running, coming]
     assert groups[0].flags[0].overdue and not groups[0].flags[1].overdue
 

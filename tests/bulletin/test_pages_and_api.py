@@ -97,14 +97,21 @@ def test_a_resolved_flag_shows_the_fixed_text_without_a_stale_spot_or_proposal(c
     assert "No longer says it." in queue and "5–7 Werktagen" not in queue
 
 
-def test_an_open_flag_whose_text_changed_waits_for_the_scan_before_proposing(client, agent, flag):
+def test_an_open_flag_shows_its_spot_in_the_text_as_it_is_now_before_any_scan(client, agent, flag):
     text = flag.support_text
     text.body = "<p>Jetzt: Lieferung in 5–7 Werktagen, bald schneller.</p>"
     text.save()  # no scan yet
     client.force_login(agent)
     html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
-    assert "<mark>" not in html and "Copy proposed text" not in html and "after the next scan" in html
-    assert "Jetzt: Lieferung in 5–7 Werktagen, bald schneller." in html and "&lt;p&gt;" not in html
+    assert "Jetzt: Lieferung in <mark>5–7 Werktage</mark>n, bald schneller." in html
+    assert "Copy proposed text" in html and "&lt;p&gt;Jetzt: Lieferung in 10–14 Werktagen" in html
+
+    text.body = "Jetzt: Lieferung in 2–3 Werktagen."
+    text.save()
+    html = client.get(reverse("flags:detail", args=[flag.pk])).content.decode()
+    assert "<mark>" not in html and "Copy proposed text" not in html and "the next scan resolves this flag" in html
+    queue = client.get(reverse("flags:list")).content.decode()
+    assert "No longer says it as found." in queue
 
 
 def test_lead_may_read_but_not_dismiss(client, lead, flag):

@@ -97,8 +97,8 @@ def test_the_flag_says_which_form_it_found_and_proposes_the_new_wording_in_it(ma
     flags_scan_change(change_id=change.pk)
     flag = text.flags.get()
     assert flag.found_form == "zwischen 5 und 7 Werktage"
-    assert flag.proposed_text == "Die Lieferung dauert zwischen 10 und 14 Werktagen."
-    assert text.body[flag.match_start : flag.match_end] == "zwischen 5 und 7 Werktage"
+    assert flag.spot.proposed_text == "Die Lieferung dauert zwischen 10 und 14 Werktagen."
+    assert text.body[flag.spot.start : flag.spot.end] == "zwischen 5 und 7 Werktage"
 
 
 def test_the_flag_page_shows_the_form_found(client, agent, make_change, team, make_text):
