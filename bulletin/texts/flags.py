@@ -9,7 +9,7 @@ cannot double a flag.
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,13 +67,14 @@ def _matcher(phrases: dict[int, Phrase]) -> PhraseMatcher:
     )
 
 
-def _found_forms(pairs) -> tuple[set[Found], dict[Found, int]]:
+def _found_forms(pairs) -> tuple[KeysView[Found], dict[Found, int]]:
     """Which texts state which fact, and in which form: the first of its forms the text states."""
     forms: dict[Found, int] = {}
     for text_id, (fact_id, index) in pairs:
-        key = Found(text_id, fact_id)
-        forms[key] = min(index, forms.get(key, index))
-    return set(forms), forms
+        key = (text_id, fact_id)
+        if index < forms.get(key, index + 1):
+            forms[key] = index
+    return forms.keys(), forms
 
 
 def flags_scan_change_enqueue(*, change_id: int) -> None:

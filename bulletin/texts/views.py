@@ -41,7 +41,12 @@ def flag_list(request):
     # A filter that cannot be read shows its error and no rows: an unfiltered queue would look filtered.
     valid = flag_filter.is_valid()
     counts = flag_counts(counted.qs if valid else queryset.none())
-    page = IdsFirstPaginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The counts are the filter's rows by status: the page's row count is one of them (or their sum).
+    status = flag_filter.form.cleaned_data.get("status") if valid else ""
+    count = counts[status] if status else counts["resolved"] + counts["dismissed"] + counts["open"]
+    page = IdsFirstPaginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE, count=count).get_page(
+        request.GET.get("page")
+    )
     page.object_list = flags_spots_attach(page.object_list)  # the excerpts
     query = data.copy()
     query.pop("page", None)

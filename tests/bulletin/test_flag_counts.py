@@ -1,13 +1,16 @@
 """A scan reports the flags it really wrote: two scans that found the same texts at once do not both count
 them (the second finds them opened by the first)."""
 
+import threading
+
 import pytest
+from django.db import connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
 from bulletin.texts import flags
 from bulletin.texts.corpus import corpus_blocks, corpus_find
-from bulletin.texts.flag_sync import sync_apply, sync_plan
+from bulletin.texts.flag_sync import flags_insert, sync_apply, sync_plan
 from bulletin.texts.models import Flag, SupportText
 
 pytestmark = pytest.mark.django_db
@@ -30,3 +33,44 @@ def test_two_scans_planned_together_count_each_flag_once(delivery_change, make_t
     first, second = (sync_apply(plan, phrases=phrases, now=now, forms=forms) for plan in plans)
     assert (first.opened, second.opened) == (3, 0)
     assert Flag.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writing transaction at a time")
+def test_two_full_rescans_writing_at_the_same_moment_open_each_flag_once(delivery_change, make_text, monkeypatch):
+    for number in range(3):
+        make_text(f"Lieferung in 5–7 Werktagen ({number}).")
+    both_planned = threading.Barrier(2, timeout=30)
+    apply = flags.sync_apply
+
+    def apply_together(*args, **kwargs):
+        both_planned.wait()  # neither has written yet: each plans to open all three
+        return apply(*args, **kwargs)
+
+    monkeypatch.setattr(flags, "sync_apply", apply_together)
+    results = []
+
+    def rescan():
+        try:
+            results.append(flags.flags_rescan_all())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rescan) for _scan in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(result.opened for result in results) == [0, 3]
+    assert Flag.objects.filter(status="open").count() == 3
+
+
+def test_a_batch_that_meets_its_own_flags_falls_back_to_skipping_them(delivery_change, make_text):
+    text = make_text("Lieferung in 5–7 Werktagen.")
+    fact = delivery_change.fact_changes.get()
+    row = {
+        "support_text_id": text.pk, "change_id": delivery_change.pk, "fact_change_id": fact.pk,
+        "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
+    }
+    assert flags_insert([row, dict(row)], now=timezone.now()) == 1
+    assert Flag.objects.get().status == "open"
