@@ -253,6 +253,13 @@ def sync_apply(
             dismiss_reason=reason,
             updated_at=now,
         )
+    if connection.vendor == "postgresql" and result.opened + result.reopened + result.resolved + result.dismissed >= (
+        ANALYZE_AFTER_ROWS
+    ):
+        # A first import opens tens of thousands at once, and a withdrawn change may close as many: the planner
+        # must not keep planning for the table as it was. The columns pages filter and join on are enough.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Flag._meta.db_table} (status, change_id, support_text_id)")
     return result
 
 
@@ -300,10 +307,6 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
         except IntegrityError:  # a scan beside this one opened some of them meanwhile
             cursor.execute(f"{insert} ON CONFLICT DO NOTHING", params)
         inserted = cursor.rowcount
-        if inserted >= ANALYZE_AFTER_ROWS:
-            # A first import opens tens of thousands at once; the planner must not keep planning for an empty table.
-            # The columns pages filter and join on are enough, and a third of the whole table's cost.
-            cursor.execute(f"ANALYZE {table} (status, change_id, support_text_id)")
         # Dropped here too: a caller's outer transaction would keep it past the next scan.
         cursor.execute("DROP TABLE bulletin_new_flag")
     return inserted

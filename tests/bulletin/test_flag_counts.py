@@ -74,3 +74,18 @@ def test_a_batch_that_meets_its_own_flags_falls_back_to_skipping_them(delivery_c
     }
     assert flags_insert([row, dict(row)], now=timezone.now()) == 1
     assert Flag.objects.get().status == "open"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner statistics are PostgreSQL's")
+def test_a_scan_that_writes_many_flags_refreshes_the_planner_statistics(delivery_change, make_text, monkeypatch):
+    monkeypatch.setattr("bulletin.texts.flag_sync.ANALYZE_AFTER_ROWS", 3)
+    for number in range(3):
+        make_text(f"Lieferung in 5–7 Werktagen ({number}).")
+
+    def planned_rows() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Flag._meta.db_table])
+            return cursor.fetchone()[0]
+
+    flags.flags_rescan_all()
+    assert planned_rows() == 3  # the planner knows the table holds three flags, not an empty table's guess
