@@ -285,8 +285,11 @@ class FactChange(models.Model):
     old_text = models.CharField(_("old wording"), max_length=200, validators=[validate_single_line])
     new_text = models.CharField(_("new wording"), max_length=200, blank=True, validators=[validate_single_line])
     position = models.PositiveSmallIntegerField(default=0)
+    # The forms scans search for (changes/glossary.py: facts_search_forms), kept with the wording and glossary they
+    # were listed for: {"key": …, "old": …, "new": …, "forms": [[old, new], …]}. Empty or stale: listed again.
+    search_forms_cache = models.JSONField(default=dict, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_forms_cache"])
 
     class Meta:
         ordering = ["position", "id"]

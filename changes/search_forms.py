@@ -9,11 +9,15 @@ Matching keeps its word rules on every form (bulletin/texts/matching.py): "15 bi
 """
 
 import functools
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 MAX_FORMS = 80
+# Changes with every edit of this file: forms kept in the database under another are listed again.
+RULES_FINGERPRINT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 NUMBER_WORDS = {
     # "ein" rather than "eins": a phrase may run on into a longer word, so it also finds "eine", "einen".

@@ -17,7 +17,13 @@ from bulletin.texts.filters import FlagFilter, SupportTextFilter
 from bulletin.texts.flags import flag_dismiss, flags_scan_texts_enqueue
 from bulletin.texts.importing import support_text_source_clean, support_texts_import
 from bulletin.texts.models import Flag, Helpdesk, SupportText
-from bulletin.texts.selectors import flags_spots_attach, flags_visible_to, support_texts_with_open_flags
+from bulletin.texts.selectors import (
+    flags_in_queue_order,
+    flags_readable_by,
+    flags_spots_attach,
+    flags_visible_to,
+    support_texts_with_open_flags,
+)
 from changes.api.errors import BAD_REQUEST, READ_ERRORS, WRITE_ERRORS, object_id
 from changes.api.filters import NotEmptyMixin
 from changes.api.pagination import ChangePagination as Pagination
@@ -234,16 +240,22 @@ class FlagList(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Flag.objects.none()
+        # Filtered and sorted without joins (ids first: IdsFirstPaginator); the page's rows are read by _rows.
+        one_status = bool(self.request.query_params.get("status"))
+        return flags_in_queue_order(flags_readable_by(self.request.user), one_status=one_status)
+
+    def _rows(self, ids):
         # Only what the answer holds: the page list's teams and changes, read for 200 rows, cost a third of it.
         return (
             flags_visible_to(self.request.user)
+            .filter(pk__in=ids)
             .select_related(None)
             .select_related("support_text", "dismissed_by")
             .only(*FLAG_COLUMNS, *(f"support_text__{name}" for name in TEXT_COLUMNS), "dismissed_by__username")
-            .order_by("-overdue", "change__effective_from", "id")
         )
 
     def paginate_queryset(self, queryset):
+        self.paginator.paginator_kwargs = {"rows": self._rows}
         page = super().paginate_queryset(queryset)
         return None if page is None else flags_spots_attach(page)
 

@@ -27,7 +27,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -67,6 +68,7 @@ class Phrase:
     normalised: str
     # Every form it is searched in, the wording as filed first: (normalised old, old, new in the same form).
     forms: tuple[tuple[str, str, str], ...] = ()
+    due: datetime.date | None = None  # the change's effective date
 
     def form(self, index: int) -> tuple[str, str, str]:
         return self.forms[index] if self.forms else (self.normalised, self.old_text, self.new_text)
@@ -93,6 +95,7 @@ class ExistingFlag(NamedTuple):
     old_text: str
     new_text: str
     found_form: str
+    due: datetime.date | None
 
     @property
     def key(self) -> tuple[int, int]:
@@ -109,16 +112,73 @@ class SyncPlan:
     dismiss: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason → flag ids
 
 
+_FLAG_COLUMNS = (
+    "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "old_text", "new_text",
+    "found_form", "due",
+)
+
+
 def _existing_flags(scope: Q) -> dict[tuple[int, int], ExistingFlag]:
-    query = Flag.objects.filter(scope).values_list(
-        "id", "support_text_id", "fact_change_id", "change_id", "status", "dismissed_by_bulletin", "old_text",
-        "new_text", "found_form",
-    ).query
+    query = Flag.objects.filter(scope).values_list(*_FLAG_COLUMNS).query
     # Through the cursor: Django's per-row handling of values_list took most of a nightly plan's second.
     with connection.cursor() as cursor:
         cursor.execute(*query.sql_with_params())
         flags = map(ExistingFlag._make, cursor.fetchall())
     return {flag.key: flag for flag in flags}
+
+
+def _differences(
+    found: Collection[Found], forms: dict[Found, int], phrases: dict[int, Phrase], scope: Q
+) -> tuple[dict[tuple[int, int], ExistingFlag], set[Found]]:
+    """PostgreSQL leaves out what needs no write: (the flags that may need one, the found pairs that may need one).
+
+    Left out: a found pair whose flag is open and says what the scan would write, or was dismissed by a person;
+    a flag that is not open and was not found. A nightly re-scan with nothing new reads no flag at all, where
+    reading all 55,000 to compare them in Python took 0.7 s.
+    """
+    table = Flag._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bulletin_found (support_text_id bigint, fact_change_id bigint, old_text text, "
+            "new_text text, found_form text, due date) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY bulletin_found FROM STDIN") as copy:
+            for pair in found:
+                phrase = phrases[pair[1]]
+                copy.write_row(
+                    (*pair, phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1], phrase.due)
+                )
+        cursor.execute("ANALYZE bulletin_found")
+        columns = ", ".join(f"flag.{name}" for name in _FLAG_COLUMNS)
+        cursor.execute(
+            f"SELECT found.support_text_id, found.fact_change_id, {columns} FROM bulletin_found found "
+            f"LEFT JOIN {table} flag ON flag.support_text_id = found.support_text_id "
+            "AND flag.fact_change_id = found.fact_change_id "
+            "WHERE flag.id IS NULL OR flag.status = %s OR (flag.status = %s AND flag.dismissed_by_bulletin) "
+            "OR (flag.status = %s AND (flag.old_text, flag.new_text, flag.found_form, flag.due) "
+            "IS DISTINCT FROM (found.old_text, found.new_text, found.found_form, found.due))",
+            [Flag.Status.RESOLVED, Flag.Status.DISMISSED, Flag.Status.OPEN],
+        )
+        rows = cursor.fetchall()
+        gone = (
+            Flag.objects.filter(scope, status=Flag.Status.OPEN)
+            .alias(
+                found=RawSQL(
+                    f"EXISTS (SELECT 1 FROM bulletin_found found WHERE found.support_text_id = {table}.support_text_id "
+                    f"AND found.fact_change_id = {table}.fact_change_id)",
+                    [],
+                    output_field=BooleanField(),
+                )
+            )
+            .filter(found=False)
+            .values_list(*_FLAG_COLUMNS)
+        )
+        cursor.execute(*gone.query.sql_with_params())
+        flags = [ExistingFlag._make(row[2:]) for row in rows if row[2] is not None]
+        flags += map(ExistingFlag._make, cursor.fetchall())
+        # Dropped here too: a caller's outer transaction would keep it past the next scan.
+        cursor.execute("DROP TABLE bulletin_found")
+    return {flag.key: flag for flag in flags}, {(row[0], row[1]) for row in rows}
 
 
 def _in_service_language(message: Callable[[], str]) -> str:
@@ -150,7 +210,10 @@ def sync_plan(
     `forms` says which of a phrase's forms each pair was found in (the first, as filed, when missing).
     """
     forms = forms or {}
-    existing = _existing_flags(scope)
+    if connection.vendor == "postgresql":
+        existing, found = _differences(found, forms, phrases, scope)
+    else:
+        existing = _existing_flags(scope)
     plan = SyncPlan()
 
     for pair in found:
@@ -163,8 +226,8 @@ def sync_plan(
             plan.reopen.append((flag.id, pair))
         elif flag.status == Flag.Status.OPEN:
             phrase = phrases[pair[1]]
-            if (flag.old_text, flag.new_text, flag.found_form) != (
-                phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1]
+            if (flag.old_text, flag.new_text, flag.found_form, flag.due) != (
+                phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1], phrase.due
             ):
                 plan.refresh.append((flag.id, pair))
 
@@ -211,6 +274,7 @@ def sync_apply(
             "old_text": phrase.old_text,
             "new_text": phrase.new_text,
             "found_form": phrase.form(forms.get(pair, 0))[1],
+            "due": phrase.due,
         }
 
     result = ScanResult()
@@ -263,7 +327,7 @@ def sync_apply(
     return result
 
 
-_INSERT_COLUMNS = ("support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "found_form")
+_INSERT_COLUMNS = ("support_text_id", "change_id", "fact_change_id", "old_text", "new_text", "found_form", "due")
 
 
 def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
@@ -285,7 +349,7 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE bulletin_new_flag (support_text_id bigint, change_id bigint, fact_change_id bigint, "
-            "old_text varchar(200), new_text varchar(200), found_form varchar(300)) ON COMMIT DROP"
+            "old_text varchar(200), new_text varchar(200), found_form varchar(300), due date) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY bulletin_new_flag ({columns}) FROM STDIN") as copy:
             for flag in flags:

@@ -23,7 +23,7 @@ from bulletin.texts.flag_sync import Found, Phrase, ScanResult, sync_apply, sync
 from bulletin.texts.matching import PhraseMatcher
 from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
-from changes.glossary import fact_search_forms, glossary
+from changes.glossary import fact_search_forms, facts_search_forms
 from changes.models import Change, FactChange
 from config.celery import enqueue_now, enqueue_on_commit
 
@@ -48,15 +48,16 @@ def active_facts(*, day: datetime.date | None = None):
 
 def _phrases(facts) -> list[Phrase]:
     """Each fact change's old wording with every form it is searched in (changes/search_forms.py)."""
-    synonyms = glossary()
+    searched = facts_search_forms(facts)
     phrases = []
-    for fact_id, change_id, old, new in facts.values_list("id", "change_id", "old_text", "new_text"):
+    rows = facts.values_list("id", "change_id", "old_text", "new_text", "change__effective_from")
+    for fact_id, change_id, old, new, due in rows:
         forms = {}
-        for form in fact_search_forms(old, new, synonyms=synonyms):
+        for form in searched.get(fact_id) or fact_search_forms(old, new):
             forms.setdefault(normalise(form.old), (normalise(form.old), form.old, form.new))
         forms.pop("", None)
         if normalise(old):
-            phrases.append(Phrase(fact_id, change_id, old, new, normalise(old), tuple(forms.values())))
+            phrases.append(Phrase(fact_id, change_id, old, new, normalise(old), tuple(forms.values()), due))
     return phrases
 
 

@@ -120,6 +120,9 @@ class Flag(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     # The form the scan found the old wording in ("5 bis 7 Werktage" for "5–7 Werktage"; changes/search_forms.py).
     found_form = models.CharField(_("found as"), max_length=300, blank=True)
+    # The change's effective date, written by every scan: the queue and the API page flags in this order by index
+    # (status, due, id). Sorting 55,000 open flags joined with their changes took 80–140 ms a page.
+    due = models.DateField(_("due"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,7 +148,7 @@ class Flag(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
-        indexes = [models.Index(fields=["status", "change"])]
+        indexes = [models.Index(fields=["status", "change"]), models.Index(fields=["status", "due", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["support_text", "fact_change"], name="flag_one_per_text_and_fact"),
             models.CheckConstraint(condition=Q(status__in=["open", "resolved", "dismissed"]), name="flag_status_valid"),

@@ -17,24 +17,42 @@ from changes.permissions import changes_visible_to
 from changes.rendering import sanitize_html
 
 
+def flags_readable_by(user):
+    """Flags of the changes `user` may read, and nothing joined: what a page's ids are filtered and sorted in."""
+    visible = changes_visible_to(user)
+    # Staff see every change: no IN over all of them, which cost every page of 55,000 flags a join.
+    return Flag.objects.filter(change__in=visible) if visible.query.has_filters() else Flag.objects.all()
+
+
+def flags_in_queue_order(flags, *, one_status: bool):
+    """`flags` (flags_readable_by, filtered) in the queue's order: overdue first, then by due date.
+
+    With one status chosen, overdue means due by today among open flags and is never true among the others, so
+    the order is (due, id), which the index (status, due, id) gives without sorting.
+    """
+    if one_status:
+        return flags.order_by("due", "id")
+    return flags.annotate(overdue=_overdue(timezone.localdate())).order_by("-overdue", "status", "due", "id")
+
+
+def _overdue(today):
+    return Case(
+        When(status=Flag.Status.OPEN, change__effective_from__lte=today, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def flags_visible_to(user):
     """Flags of the changes `user` may read, with what lists show, overdue annotated."""
     today = timezone.localdate()
-    visible = changes_visible_to(user)
-    # Staff see every change: no IN over all of them, which cost every page of 55,000 flags a join.
-    flags = Flag.objects.filter(change__in=visible) if visible.query.has_filters() else Flag.objects.all()
     return (
-        flags.select_related("support_text", "support_text__owner_team", "change", "change__team", "dismissed_by")
+        flags_readable_by(user)
+        .select_related("support_text", "support_text__owner_team", "change", "change__team", "dismissed_by")
         # Lists show the title and the excerpt; a text's whole body (twice: as written and normalised) would
         # be read for every row. The flag page reads it when it needs it.
         .defer("support_text__body", "support_text__body_normalised")
-        .annotate(
-            overdue=Case(
-                When(status=Flag.Status.OPEN, change__effective_from__lte=today, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
+        .annotate(overdue=_overdue(today))
     )
 
 

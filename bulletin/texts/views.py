@@ -14,6 +14,8 @@ from bulletin.texts.selectors import (
     flag_body_highlighted,
     flag_counts,
     flag_proposal_diff,
+    flags_in_queue_order,
+    flags_readable_by,
     flags_spots_attach,
     flags_visible_to,
 )
@@ -30,23 +32,25 @@ def _check_view(user):
 @login_required
 def flag_list(request):
     _check_view(request.user)
-    queryset = flags_visible_to(request.user).order_by("-overdue", "status", "change__effective_from", "-id")
     data = request.GET.copy()
     if "status" not in data:
         data["status"] = "open"  # the queue: what still needs doing
+    # Filtered and sorted without joins, the page's ids first; then their rows with all the page shows.
+    queryset = flags_in_queue_order(flags_readable_by(request.user), one_status=bool(data["status"]))
     flag_filter = FlagFilter(data, queryset=queryset)
     without_status = data.copy()
     without_status["status"] = ""
-    counted = FlagFilter(without_status, queryset=flags_visible_to(request.user))
+    counted = FlagFilter(without_status, queryset=flags_readable_by(request.user))
     # A filter that cannot be read shows its error and no rows: an unfiltered queue would look filtered.
     valid = flag_filter.is_valid()
     counts = flag_counts(counted.qs if valid else queryset.none())
     # The counts are the filter's rows by status: the page's row count is one of them (or their sum).
     status = flag_filter.form.cleaned_data.get("status") if valid else ""
     count = counts[status] if status else counts["resolved"] + counts["dismissed"] + counts["open"]
-    page = IdsFirstPaginator(flag_filter.qs if valid else queryset.none(), PAGE_SIZE, count=count).get_page(
-        request.GET.get("page")
-    )
+    rows = flags_visible_to(request.user)
+    page = IdsFirstPaginator(
+        flag_filter.qs if valid else queryset.none(), PAGE_SIZE, count=count, rows=lambda ids: rows.filter(pk__in=ids)
+    ).get_page(request.GET.get("page"))
     page.object_list = flags_spots_attach(page.object_list)  # the excerpts
     query = data.copy()
     query.pop("page", None)

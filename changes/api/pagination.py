@@ -31,6 +31,11 @@ class IdsFirstPaginator(_KnownCountPaginator):
     sort in a few milliseconds.
     """
 
+    def __init__(self, *args, rows=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # ids → the rows to show; by default `object_list` filtered to them.
+        self._rows = rows or (lambda ids: self.object_list.filter(pk__in=ids))
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -38,7 +43,7 @@ class IdsFirstPaginator(_KnownCountPaginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids).order_by()}
+        rows = {row.pk: row for row in self._rows(ids).order_by()}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
@@ -48,6 +53,7 @@ class ChangePagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     paginator_class = _KnownCountPaginator
+    paginator_kwargs: dict = {}
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request):
@@ -74,7 +80,9 @@ class ChangePagination(PageNumberPagination):
         return raw
 
     def paginate_queryset(self, queryset, request, view=None, *, count=None):
-        self.django_paginator_class = lambda *args, **kwargs: self.paginator_class(*args, count=count, **kwargs)
+        self.django_paginator_class = lambda *args, **kwargs: self.paginator_class(
+            *args, count=count, **self.paginator_kwargs, **kwargs
+        )
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view):

@@ -71,6 +71,7 @@ def test_a_batch_that_meets_its_own_flags_falls_back_to_skipping_them(delivery_c
     row = {
         "support_text_id": text.pk, "change_id": delivery_change.pk, "fact_change_id": fact.pk,
         "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
+        "due": delivery_change.effective_from,
     }
     assert flags_insert([row, dict(row)], now=timezone.now()) == 1
     assert Flag.objects.get().status == "open"

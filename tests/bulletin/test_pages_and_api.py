@@ -1,11 +1,13 @@
+import datetime
 import json
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bulletin.models import Flag, SupportText
-from bulletin.texts.flags import flags_scan_change, flags_scan_texts
+from bulletin.texts.flags import flags_rescan_all, flags_scan_change, flags_scan_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -312,3 +314,33 @@ def test_api_support_text_without_owner_or_url_says_null_and_empty(agent, make_t
     make_text("Danke!")
     item = api(agent).get("/api/v1/support-texts/").json()["results"][0]
     assert (item["owner_team"], item["url"]) == (None, "")
+
+
+def test_queue_and_api_list_open_flags_overdue_first_by_due_date_and_follow_a_moved_date(
+    client, agent, make_change, team, make_text
+):
+    today = timezone.localdate()
+    later = make_change(team=team, status="published", facts=[("ab 50 €", "ab 79 €")],
+                        effective_from=today + datetime.timedelta(days=10))
+    running = make_change(team=team, status="published", facts=[("5–7 Werktage", "10–14 Werktage")],
+                          effective_from=today - datetime.timedelta(days=2))
+    make_text("Versand frei ab 50 €.", title="Versand")
+    make_text("Lieferung in 5–7 Werktagen.", title="Lieferung")
+    flags_rescan_all()
+
+    def api_titles():
+        answer = api(agent).get("/api/v1/flags/", {"status": "open"}).json()["results"]
+        return [(item["support_text"]["title"], item["overdue"]) for item in answer]
+
+    assert api_titles() == [("Lieferung", True), ("Versand", False)]
+    client.force_login(agent)
+    queue = client.get(reverse("flags:list")).content.decode()
+    assert queue.index("Lieferung") < queue.index("Versand")
+
+    # The later change moves before the running one; its next scan (queued by the edit) moves its flags.
+    later.effective_from = today - datetime.timedelta(days=5)
+    later.save()
+    flags_scan_change(change_id=later.pk)
+    assert Flag.objects.get(change=later).due == later.effective_from
+    assert api_titles() == [("Versand", True), ("Lieferung", True)]
+    assert running.flags.get().due == running.effective_from
