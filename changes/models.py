@@ -278,6 +278,13 @@ class Change(models.Model):
         return self.notice_days < settings.BULLETIN_MIN_NOTICE_DAYS
 
 
+class FactChangeManager(models.Manager):
+    def get_queryset(self):
+        # The kept search forms are read by scans alone (values_list); a change's page or digest entry would
+        # decode 80 forms per fact for nothing.
+        return super().get_queryset().defer("search_forms_cache")
+
+
 class FactChange(models.Model):
     """A fact customers were told that this change makes untrue, and what is true instead."""
 
@@ -290,6 +297,7 @@ class FactChange(models.Model):
     search_forms_cache = models.JSONField(default=dict, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_forms_cache"])
+    objects = FactChangeManager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -1,5 +1,7 @@
 """REST endpoints for support texts and flags (mounted under /api/v1/)."""
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -196,6 +198,44 @@ class FlagSerializer(serializers.ModelSerializer):
             "id", "support_text", "kind", "change", "fact_change", "old_text", "new_text", "found_form", "excerpt",
             "match_start", "match_end", "proposed_text", "status", "overdue", "resolution", "created_at", "updated_at",
         ]
+
+    def to_representation(self, flag):
+        # By hand over the fields declared above, in their order (a test holds the two equal): DRF's walk
+        # over them took a third of a page of 200 flags.
+        spot, text, dismissed_by = flag.spot, flag.support_text, flag.dismissed_by
+        moment = self._moment.to_representation
+        return {
+            "id": flag.pk,
+            "support_text": {
+                "id": text.pk, "external_id": text.external_id, "source": text.source, "title": text.title,
+                "helpdesk": text.helpdesk, "fix_url": text.fix_url,
+            },
+            "kind": text.kind,
+            "change": flag.change_id,
+            "fact_change": flag.fact_change_id,
+            "old_text": flag.old_text,
+            "new_text": flag.new_text,
+            "found_form": flag.found_form,
+            "excerpt": spot.excerpt if spot else "",
+            "match_start": spot.start if spot else 0,
+            "match_end": spot.end if spot else 0,
+            "proposed_text": spot.proposed_text if spot else "",
+            "status": flag.status,
+            "overdue": flag.overdue,
+            "resolution": {
+                "resolved_at": moment(flag.resolved_at) if flag.resolved_at else None,
+                "dismissed_at": moment(flag.dismissed_at) if flag.dismissed_at else None,
+                "dismissed_by": dismissed_by.username if dismissed_by else None,
+                "dismissed_by_bulletin": flag.dismissed_by_bulletin,
+                "dismiss_reason": flag.dismiss_reason,
+            },
+            "created_at": moment(flag.created_at),
+            "updated_at": moment(flag.updated_at),
+        }
+
+    @functools.cached_property
+    def _moment(self):
+        return serializers.DateTimeField()
 
     # Worked out from the text as it is now (Flag.spot); a list has them set for its page in bulk.
     def get_excerpt(self, flag) -> str:

@@ -38,7 +38,9 @@ class FlagFilter(django_filters.FilterSet):
     )
     change = django_filters.ModelChoiceFilter(
         # EXISTS, not a DISTINCT join: with 55,000 flags the join took 170 ms of every queue page.
-        queryset=Change.objects.filter(Exists(Flag.objects.filter(change=OuterRef("pk")))).order_by("title"),
+        queryset=Change.objects.filter(Exists(Flag.objects.filter(change=OuterRef("pk"))))
+        .only("pk", "title")
+        .order_by("title"),
         label=_("Change"),
         empty_label=_("All changes"),
     )

@@ -4,10 +4,13 @@ import json
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.serializers import ModelSerializer
 from rest_framework.test import APIClient
 
 from bulletin.models import Flag, SupportText
-from bulletin.texts.flags import flags_rescan_all, flags_scan_change, flags_scan_texts
+from bulletin.texts.api import FlagSerializer
+from bulletin.texts.flags import flag_dismiss, flags_rescan_all, flags_scan_change, flags_scan_texts
+from bulletin.texts.selectors import flags_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -344,3 +347,14 @@ def test_queue_and_api_list_open_flags_overdue_first_by_due_date_and_follow_a_mo
     assert Flag.objects.get(change=later).due == later.effective_from
     assert api_titles() == [("Versand", True), ("Lieferung", True)]
     assert running.flags.get().due == running.effective_from
+
+
+def test_the_flag_answer_written_by_hand_says_what_the_declared_fields_say(agent, flag, lead):
+    from_api = api(agent).get("/api/v1/flags/", {"status": "open"}).json()["results"][0]
+    assert list(from_api) == list(FlagSerializer().fields)
+    for dismissed in (False, True):
+        if dismissed:
+            flag_dismiss(flag=flag, user=lead, reason="Nicht betroffen.")
+        one = flags_visible_to(agent).defer(None).get(pk=flag.pk)
+        serializer = FlagSerializer(one)
+        assert serializer.data == ModelSerializer.to_representation(serializer, one)
