@@ -9,6 +9,7 @@ from bulletin.texts.normalising import normalise
 from changes.filters import YES_NO
 from changes.models import Change, Team
 from changes.selectors import json_list_contains
+from changes.widgets import LongSelect
 
 ISO_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -41,6 +42,7 @@ class FlagFilter(django_filters.FilterSet):
         queryset=Change.objects.filter(Exists(Flag.objects.filter(change=OuterRef("pk"))))
         .only("pk", "title")
         .order_by("title"),
+        widget=LongSelect,
         label=_("Change"),
         empty_label=_("All changes"),
     )

@@ -357,6 +357,7 @@ def _pages(*, user, rounds: int, figures: dict) -> None:
 
     from bulletin.digest.compiling import digest_compile
     from bulletin.digest.delivery import _payloads as digest_payloads
+    from bulletin.digest.models import Digest
     from bulletin.digest.sections import sections_from_json
     from bulletin.models import Flag
 
@@ -381,17 +382,20 @@ def _pages(*, user, rounds: int, figures: dict) -> None:
         figures[label] = _p50(fetch, rounds)
         print(f"{label}: p50 {figures[label] * 1000:.0f} ms ({open_flags} open flags)")
 
-    def digest():
-        compiled = digest_compile().digest
-        digest_payloads(compiled, sections_from_json(compiled.sections))  # the e-mail, Slack and webhook bodies
+    # The week's digest is compiled by beat on Monday morning (and on a staff action); readers then fetch the page,
+    # and the e-mail, Slack and webhook bodies are built from the stored digest.
+    figures["digest_compile_s"] = _p50(digest_compile, rounds)
+    compiled = digest_compile().digest
+
+    def page_and_mail():
+        digest = Digest.objects.get(pk=compiled.pk)
+        digest_payloads(digest, sections_from_json(digest.sections))
         assert client.get("/digest/").status_code == 200
 
-    def compiled_changes() -> int:
-        return digest_compile().digest.changes.count()
-
-    figures["digest_s"] = _p50(digest, rounds)
-    print(f"compiling the week's digest ({compiled_changes()} changes), its e-mail and GET /digest/: p50 "
-          f"{figures['digest_s'] * 1000:.0f} ms")
+    figures["digest_s"] = _p50(page_and_mail, rounds)
+    print(f"GET /digest/ and the digest's e-mail (and Slack, webhook) bodies: p50 {figures['digest_s'] * 1000:.0f} ms;"
+          f" compiling the week ({compiled.changes.count()} changes, beat's job): p50 "
+          f"{figures['digest_compile_s'] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":
