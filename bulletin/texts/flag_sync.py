@@ -28,14 +28,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BooleanField, Count, DecimalField, Q, Sum
+from django.db.models import BooleanField, Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from bulletin.texts.models import Flag
+from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
-from changes.models import Change
+from changes.models import Change, FactChange
 
 # Rows per query when reading or writing by id.
 QUERY_CHUNK = 2000
@@ -111,6 +111,22 @@ class SyncPlan:
     refresh: list[tuple[int, Found]] = field(default_factory=list)
     resolve: list[int] = field(default_factory=list)
     dismiss: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason → flag ids
+
+
+def flags_without_parents_sweep(scope: Q) -> tuple[int, int]:
+    """(deleted, emptied): flags in `scope` whose text or change is gone are deleted, and those whose fact change
+    is gone lose it, as Django's on_delete would have done.
+
+    Flags have no foreign keys in PostgreSQL (see Flag); a row deleted past Django, or while a scan was writing
+    its flags, leaves such flags behind until the next scan of them.
+    """
+    flags = Flag.objects.filter(scope)
+    text_gone = ~Exists(SupportText.objects.filter(pk=OuterRef("support_text_id")))
+    change_gone = ~Exists(Change.objects.filter(pk=OuterRef("change_id")))
+    deleted, _by_model = flags.filter(text_gone | change_gone).delete()
+    fact_gone = ~Exists(FactChange.objects.filter(pk=OuterRef("fact_change_id")))
+    emptied = flags.filter(fact_change_id__isnull=False).filter(fact_gone).update(fact_change=None)
+    return deleted, emptied
 
 
 _FLAG_COLUMNS = (
@@ -403,7 +419,11 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
         table = Flag._meta.db_table
         insert = (
             f"INSERT INTO {table} ({columns}, status, dismiss_reason, dismissed_by_bulletin, created_at, updated_at) "
-            f"SELECT {columns}, %s, '', false, %s, %s FROM bulletin_new_flag new"
+            f"SELECT {', '.join(f'new.{name}' for name in _INSERT_COLUMNS)}, %s, '', false, %s, %s "
+            # Only flags whose text, change and fact change are still there (no foreign keys: see Flag).
+            f"FROM bulletin_new_flag new JOIN {SupportText._meta.db_table} text ON text.id = new.support_text_id "
+            f"JOIN {Change._meta.db_table} change ON change.id = new.change_id "
+            f"JOIN {FactChange._meta.db_table} fact ON fact.id = new.fact_change_id"
         )
         params = [Flag.Status.OPEN, now, now]
         try:

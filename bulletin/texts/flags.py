@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bulletin.texts.corpus import corpus_blocks, corpus_find
-from bulletin.texts.flag_sync import Found, Phrase, ScanResult, sync_apply, sync_plan
+from bulletin.texts.flag_sync import Found, Phrase, ScanResult, flags_without_parents_sweep, sync_apply, sync_plan
 from bulletin.texts.matching import PhraseMatcher
 from bulletin.texts.models import Flag, SupportText
 from bulletin.texts.normalising import normalise
@@ -109,6 +109,7 @@ def flags_scan_texts_enqueue(*, text_ids: Iterable[int]) -> None:
 
 
 def _sync(*, found, phrases, scope: Q, now: datetime.datetime, day: datetime.date) -> ScanResult:
+    flags_without_parents_sweep(scope)
     found, forms = _found_forms(found)
     plan = sync_plan(found=found, forms=forms, phrases=phrases, scope=scope, text_is_active=_text_activity(), day=day)
     return sync_apply(plan, phrases=phrases, now=now, forms=forms)

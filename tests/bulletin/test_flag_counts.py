@@ -108,3 +108,33 @@ def test_a_rescan_with_nothing_new_writes_nothing_and_any_difference_is_caught(d
     assert flags.flags_rescan_all().reopened == 1
     Flag.objects.filter(pk=changed.pk).delete()
     assert flags.flags_rescan_all().opened == 1
+
+
+def test_flags_whose_text_or_fact_change_went_past_django_are_swept_by_the_next_scan(delivery_change, make_text):
+    kept, gone = make_text("Lieferung in 5–7 Werktagen."), make_text("Auch: 5–7 Werktage.")
+    flags.flags_rescan_all()
+    fact = delivery_change.fact_changes.get()
+    stray = Flag.objects.get(support_text=kept)
+    with connection.cursor() as cursor:  # as a script or a restore might, past Django's on_delete
+        cursor.execute(f"DELETE FROM {SupportText._meta.db_table} WHERE id = %s", [gone.pk])
+        cursor.execute(f"UPDATE {Flag._meta.db_table} SET fact_change_id = %s WHERE id = %s", [fact.pk + 999, stray.pk])
+
+    flags.flags_rescan_all()
+    assert not Flag.objects.filter(support_text_id=gone.pk).exists()  # its text is gone: so is the flag
+    stray.refresh_from_db()  # its fact change is gone: it has none, and is closed as Django's SET_NULL leaves it
+    assert stray.fact_change_id is None and stray.status == "dismissed" and stray.dismissed_by_bulletin
+    assert Flag.objects.get(support_text=kept, status="open").fact_change_id == fact.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's path is swept by the next scan instead")
+def test_a_flag_whose_text_went_while_the_scan_ran_is_not_written(delivery_change, make_text):
+    text = make_text("Lieferung in 5–7 Werktagen.")
+    fact = delivery_change.fact_changes.get()
+    row = {
+        "support_text_id": text.pk, "change_id": delivery_change.pk, "fact_change_id": fact.pk,
+        "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
+        "due": delivery_change.effective_from,
+    }
+    text.delete()  # after the scan read it, before it writes
+    assert flags_insert([row], now=timezone.now()) == 0
+    assert not Flag.objects.exists()
