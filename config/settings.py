@@ -261,6 +261,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=3),
         "options": {"expires": 23 * 3600},
     },
+    # Nightly, before the re-scan: flags left without their text, change or fact change (they have no foreign
+    # keys in the database; see bulletin/texts/models.py, Flag).
+    "flags-sweep": {
+        "task": "bulletin.tasks.flags_without_parents_sweep_task",
+        "schedule": crontab(minute=15, hour=3),
+        "options": {"expires": 23 * 3600},
+    },
 }
 
 # --- Notifications ------------------------------------------------------------

@@ -117,13 +117,14 @@ def flags_without_parents_sweep(scope: Q) -> tuple[int, int]:
     """(deleted, emptied): flags in `scope` whose text or change is gone are deleted, and those whose fact change
     is gone lose it, as Django's on_delete would have done.
 
-    Flags have no foreign keys in PostgreSQL (see Flag); a row deleted past Django, or while a scan was writing
-    its flags, leaves such flags behind until the next scan of them.
+    Flags have no foreign keys in PostgreSQL (see Flag); a row deleted past Django leaves such flags behind until
+    beat's nightly sweep (flags.flags_without_parents_sweep_all).
     """
     flags = Flag.objects.filter(scope)
     text_gone = ~Exists(SupportText.objects.filter(pk=OuterRef("support_text_id")))
     change_gone = ~Exists(Change.objects.filter(pk=OuterRef("change_id")))
-    deleted, _by_model = flags.filter(text_gone | change_gone).delete()
+    # One condition a statement: PostgreSQL plans each as an anti-join; their OR took 0.8 s over 55,000 flags.
+    deleted = sum(flags.filter(gone).delete()[0] for gone in (text_gone, change_gone))
     fact_gone = ~Exists(FactChange.objects.filter(pk=OuterRef("fact_change_id")))
     emptied = flags.filter(fact_change_id__isnull=False).filter(fact_gone).update(fact_change=None)
     return deleted, emptied

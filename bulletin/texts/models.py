@@ -101,9 +101,9 @@ class Flag(models.Model):
         DISMISSED = "dismissed", _("Dismissed")
 
     # Flags are derived: a scan rebuilds them from the texts and the changes. Their three references are kept
-    # by Django (on_delete) and by the scans (flag_sync.py: new flags join their parents, every scan sweeps flags
-    # whose parent is gone), not by PostgreSQL: checking the foreign keys of the 55,000 flags a first import
-    # opens took 1.8 s of a 6.5 s scan (db_constraint=False).
+    # by Django (on_delete) and by the scans (flag_sync.py: new flags are inserted joined to their parents, and a
+    # nightly sweep removes flags whose parent was deleted past Django), not by PostgreSQL: checking the foreign
+    # keys of the 55,000 flags a first import opens took 1.8 s of a 6.5 s scan (db_constraint=False).
     support_text = models.ForeignKey(
         SupportText, on_delete=models.CASCADE, related_name="flags", verbose_name=_("support text"),
         db_constraint=False,

@@ -25,6 +25,11 @@ def flags_rescan_all_task() -> None:
     flags.flags_rescan_all()
 
 
+@shared_task(name="bulletin.tasks.flags_without_parents_sweep_task", acks_late=True, ignore_result=True)
+def flags_without_parents_sweep_task() -> None:
+    flags.flags_without_parents_sweep_all()
+
+
 # Beat runs it per configured help desk (settings: helpdesk-sync-<name>). Safe to run twice: a second sync
 # while one runs returns at once, and an unchanged help desk writes nothing. A failed sync is recorded on
 # HelpdeskSync (last_error) and not retried here: the next scheduled run starts afresh.

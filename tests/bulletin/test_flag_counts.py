@@ -110,7 +110,7 @@ def test_a_rescan_with_nothing_new_writes_nothing_and_any_difference_is_caught(d
     assert flags.flags_rescan_all().opened == 1
 
 
-def test_flags_whose_text_or_fact_change_went_past_django_are_swept_by_the_next_scan(delivery_change, make_text):
+def test_flags_whose_text_or_fact_change_went_past_django_are_swept_at_night(delivery_change, make_text):
     kept, gone = make_text("Lieferung in 5–7 Werktagen."), make_text("Auch: 5–7 Werktage.")
     flags.flags_rescan_all()
     fact = delivery_change.fact_changes.get()
@@ -119,6 +119,7 @@ def test_flags_whose_text_or_fact_change_went_past_django_are_swept_by_the_next_
         cursor.execute(f"DELETE FROM {SupportText._meta.db_table} WHERE id = %s", [gone.pk])
         cursor.execute(f"UPDATE {Flag._meta.db_table} SET fact_change_id = %s WHERE id = %s", [fact.pk + 999, stray.pk])
 
+    assert flags.flags_without_parents_sweep_all() == (1, 1)  # beat's nightly sweep, before the re-scan
     flags.flags_rescan_all()
     assert not Flag.objects.filter(support_text_id=gone.pk).exists()  # its text is gone: so is the flag
     stray.refresh_from_db()  # its fact change is gone: it has none, and is closed as Django's SET_NULL leaves it
