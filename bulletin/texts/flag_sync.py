@@ -421,9 +421,9 @@ def flags_insert(flags: list[dict], *, now: datetime.datetime) -> int:
         insert = (
             f"INSERT INTO {table} ({columns}, status, dismiss_reason, dismissed_by_bulletin, created_at, updated_at) "
             f"SELECT {', '.join(f'new.{name}' for name in _INSERT_COLUMNS)}, %s, '', false, %s, %s "
-            # Only flags whose text, change and fact change are still there (no foreign keys: see Flag).
-            f"FROM bulletin_new_flag new JOIN {SupportText._meta.db_table} text ON text.id = new.support_text_id "
-            f"JOIN {Change._meta.db_table} change ON change.id = new.change_id "
+            # Only flags whose change and fact change are still there (no foreign keys: see Flag). Texts are not
+            # joined: probing 55,000 of them cost 0.6 s, and a text deleted mid-scan is left to the nightly sweep.
+            f"FROM bulletin_new_flag new JOIN {Change._meta.db_table} change ON change.id = new.change_id "
             f"JOIN {FactChange._meta.db_table} fact ON fact.id = new.fact_change_id"
         )
         params = [Flag.Status.OPEN, now, now]

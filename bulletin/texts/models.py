@@ -104,9 +104,10 @@ class Flag(models.Model):
     # by Django (on_delete) and by the scans (flag_sync.py: new flags are inserted joined to their parents, and a
     # nightly sweep removes flags whose parent was deleted past Django), not by PostgreSQL: checking the foreign
     # keys of the 55,000 flags a first import opens took 1.8 s of a 6.5 s scan (db_constraint=False).
+    # No index of its own: the unique (support_text, fact_change) leads with it. Each index costs every new flag.
     support_text = models.ForeignKey(
         SupportText, on_delete=models.CASCADE, related_name="flags", verbose_name=_("support text"),
-        db_constraint=False,
+        db_constraint=False, db_index=False,
     )
     change = models.ForeignKey(
         "changes.Change", on_delete=models.CASCADE, related_name="flags", verbose_name=_("change"),
@@ -121,6 +122,7 @@ class Flag(models.Model):
         related_name="flags",
         verbose_name=_("fact change"),
         db_constraint=False,
+        db_index=False,  # read by id only when a fact change is deleted (Django's SET_NULL): rare, and a table scan
     )
     old_text = models.CharField(_("old wording"), max_length=200)
     new_text = models.CharField(_("new wording"), max_length=200, blank=True)
@@ -137,6 +139,7 @@ class Flag(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # read by it only when an account is deleted
         verbose_name=_("dismissed by"),
         help_text=_("Empty when Bulletin dismissed the flag itself, or when the account was deleted."),
     )
@@ -155,7 +158,9 @@ class Flag(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
-        indexes = [models.Index(fields=["status", "change"]), models.Index(fields=["status", "due", "id"])]
+        # Few on purpose: a first import inserts tens of thousands of flags at once, and each index costs each one.
+        # change_id's own index serves the change's flags; (status, due, id) the queue's pages.
+        indexes = [models.Index(fields=["status", "due", "id"])]
         constraints = [
             models.UniqueConstraint(fields=["support_text", "fact_change"], name="flag_one_per_text_and_fact"),
             models.CheckConstraint(condition=Q(status__in=["open", "resolved", "dismissed"]), name="flag_status_valid"),
