@@ -74,10 +74,17 @@ class Phrase:
     def form(self, index: int) -> tuple[str, str, str]:
         return self.forms[index] if self.forms else (self.normalised, self.old_text, self.new_text)
 
+    def says(self, form: int) -> tuple[str, str, str, datetime.date | None]:
+        """What a flag found in this form says: its (old_text, new_text, found_form, due), as SAID names them."""
+        return self.old_text, self.new_text, self.form(form)[1], self.due
+
     @property
     def form_texts(self) -> set[str]:
         return {old for _normalised, old, _new in self.forms} or {self.old_text}
 
+
+# The columns of a flag that say what it was found saying (Phrase.says); a scan rewrites them when they differ.
+SAID = ("old_text", "new_text", "found_form", "due")
 
 # A text that states a fact change's old wording: (support text id, fact change id). A plain tuple, not a
 # NamedTuple: a first import finds tens of thousands, and building each one cost more than comparing it.
@@ -97,6 +104,10 @@ class ExistingFlag(NamedTuple):
     new_text: str
     found_form: str
     due: datetime.date | None
+
+    @property
+    def says(self) -> tuple[str, str, str, datetime.date | None]:
+        return self.old_text, self.new_text, self.found_form, self.due
 
     @property
     def key(self) -> tuple[int, int]:
@@ -168,9 +179,7 @@ def _differences(
         with cursor.cursor.copy("COPY bulletin_found FROM STDIN") as copy:
             for pair in found:
                 phrase = phrases[pair[1]]
-                copy.write_row(
-                    (*pair, phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1], phrase.due)
-                )
+                copy.write_row((*pair, *phrase.says(forms.get(pair, 0))))
         columns = ", ".join(f"flag.{name}" for name in _FLAG_COLUMNS)
         cursor.execute(
             f"SELECT found.support_text_id, found.fact_change_id, {columns} FROM bulletin_found found "
@@ -232,7 +241,7 @@ def _flags_against_found(
         key = (pair[1], forms.get(pair, 0))
         if key not in says:
             phrase = phrases[pair[1]]
-            says[key] = _says(pair[1], phrase.old_text, phrase.new_text, phrase.form(key[1])[1], phrase.due)
+            says[key] = _says(pair[1], *phrase.says(key[1]))
         expected += pair[0] * says[key]
     weight = RawSQL(_WEIGHT_SQL.format(t=Flag._meta.db_table), [], output_field=DecimalField())
     is_open = Q(status=Flag.Status.OPEN)
@@ -287,12 +296,8 @@ def sync_plan(
             flag.status == Flag.Status.DISMISSED and flag.dismissed_by_bulletin
         ):
             plan.reopen.append((flag.id, pair))
-        elif flag.status == Flag.Status.OPEN:
-            phrase = phrases[pair[1]]
-            if (flag.old_text, flag.new_text, flag.found_form, flag.due) != (
-                phrase.old_text, phrase.new_text, phrase.form(forms.get(pair, 0))[1], phrase.due
-            ):
-                plan.refresh.append((flag.id, pair))
+        elif flag.status == Flag.Status.OPEN and flag.says != phrases[pair[1]].says(forms.get(pair, 0)):
+            plan.refresh.append((flag.id, pair))
 
     # Open flags the scan did not find: verified gone, or no longer asked for.
     gone = [flag for key, flag in existing.items() if flag.status == Flag.Status.OPEN and key not in found]
@@ -332,13 +337,7 @@ def sync_apply(
 
     def wording(pair: Found) -> dict:
         # The spot, excerpt and proposal are worked out on read from these (flag_spots.py).
-        phrase = phrases[pair[1]]
-        return {
-            "old_text": phrase.old_text,
-            "new_text": phrase.new_text,
-            "found_form": phrase.form(forms.get(pair, 0))[1],
-            "due": phrase.due,
-        }
+        return dict(zip(SAID, phrases[pair[1]].says(forms.get(pair, 0)), strict=True))
 
     result = ScanResult()
     new_flags = [

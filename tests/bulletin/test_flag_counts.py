@@ -65,14 +65,19 @@ def test_two_full_rescans_writing_at_the_same_moment_open_each_flag_once(deliver
     assert Flag.objects.filter(status="open").count() == 3
 
 
+def _new_flag(text, fact) -> dict:
+    """A row as a scan hands it to flags_insert."""
+    return {
+        "support_text_id": text.pk, "change_id": fact.change_id, "fact_change_id": fact.pk,
+        "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
+        "due": fact.change.effective_from,
+    }
+
+
 def test_a_batch_that_meets_its_own_flags_falls_back_to_skipping_them(delivery_change, make_text):
     text = make_text("Lieferung in 5–7 Werktagen.")
     fact = delivery_change.fact_changes.get()
-    row = {
-        "support_text_id": text.pk, "change_id": delivery_change.pk, "fact_change_id": fact.pk,
-        "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
-        "due": delivery_change.effective_from,
-    }
+    row = _new_flag(text, fact)
     assert flags_insert([row, dict(row)], now=timezone.now()) == 1
     assert Flag.objects.get().status == "open"
 
@@ -131,11 +136,7 @@ def test_flags_whose_text_or_fact_change_went_past_django_are_swept_at_night(del
 def test_a_flag_whose_fact_change_went_while_the_scan_ran_is_not_written(delivery_change, make_text):
     text = make_text("Lieferung in 5–7 Werktagen.")
     fact = delivery_change.fact_changes.get()
-    row = {
-        "support_text_id": text.pk, "change_id": delivery_change.pk, "fact_change_id": fact.pk,
-        "old_text": fact.old_text, "new_text": fact.new_text, "found_form": fact.old_text,
-        "due": delivery_change.effective_from,
-    }
+    row = _new_flag(text, fact)
     fact.delete()  # an edit removed it after the scan read it, before the scan writes
     assert flags_insert([row], now=timezone.now()) == 0
     assert not Flag.objects.exists()
