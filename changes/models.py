@@ -30,7 +30,9 @@ class Team(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100, validators=[validate_single_line])
     handles_support = models.BooleanField(
-        _("support team"), default=False, help_text=_("Its leads import the help desk's macros and FAQ texts.")
+        _("support team"),
+        default=False,
+        help_text=_("Its leads import the help desk's macros and FAQ texts and confirm handovers."),
     )
 
     class Meta:
@@ -129,7 +131,40 @@ def _validate_plausible_date(value):
         )
 
 
+class State(models.TextChoices):
+    """Where a change stands for customers on a day: its status, and for a published one, its dates."""
+
+    DRAFT = "draft", _("Draft")
+    PLANNED = "planned", _("Planned")
+    IN_EFFECT = "in_effect", _("In effect")
+    ENDED = "ended", _("Ended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def state_of(*, status: str, effective_from: datetime.date, effective_until: datetime.date | None,
+             day: datetime.date) -> str:
+    """The State of a change with these values on `day` (the API reads rows, not models)."""
+    if status != "published":
+        return status  # "draft" and "withdrawn" are states of their own
+    if effective_from > day:
+        return State.PLANNED
+    if effective_until is not None and effective_until < day:
+        return State.ENDED
+    return State.IN_EFFECT
+
+
 class ChangeQuerySet(models.QuerySet):
+    def in_state(self, state: str, day: datetime.date | None = None):
+        """Changes in `state` (a State value) on `day`, today by default."""
+        day = day or timezone.localdate()
+        if state == State.PLANNED:
+            return self.filter(status=Change.Status.PUBLISHED, effective_from__gt=day)
+        if state == State.IN_EFFECT:
+            return self.active_on(day)
+        if state == State.ENDED:
+            return self.filter(status=Change.Status.PUBLISHED, effective_until__lt=day)
+        return self.filter(status=state)
+
     def active_on(self, day: datetime.date):
         """Published changes in effect on `day`; an open end counts as still in effect."""
         return self.filter(status=Change.Status.PUBLISHED, effective_from__lte=day).filter(
@@ -190,6 +225,21 @@ class Change(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # The handover: a lead of a support team confirms that support has taken the change over. An edit that changes
+    # what customers feel (changes.services.HANDOVER_FIELDS) empties these, asking for a new confirmation.
+    acknowledged_at = models.DateTimeField(_("handover confirmed at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handover confirmed by"),
+    )
+    acknowledgement_note = models.CharField(
+        _("handover note"), max_length=500, blank=True, validators=[validate_single_line],
+        help_text=_("e.g. macros updated, team briefed"),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -266,6 +316,28 @@ class Change(models.Model):
     def channel_labels(self) -> list[str]:
         labels = dict(Channel.choices)
         return [labels.get(channel, channel) for channel in self.channels]
+
+    @property
+    def state(self) -> str:
+        """draft, planned, in_effect, ended or withdrawn, today (State)."""
+        return state_of(
+            status=self.status, effective_from=self.effective_from, effective_until=self.effective_until,
+            day=timezone.localdate(),
+        )
+
+    def get_state_display(self) -> str:
+        return State(self.state).label
+
+    @property
+    def awaits_handover(self) -> bool:
+        """Published, not ended, and support has not confirmed taking it over."""
+        return self.acknowledged_at is None and self.state in (State.PLANNED, State.IN_EFFECT)
+
+    @property
+    def handover_is_urgent(self) -> bool:
+        """Awaiting the handover and taking effect within BULLETIN_MIN_NOTICE_DAYS (or already in effect)."""
+        days_left = (self.effective_from - timezone.localdate()).days
+        return self.awaits_handover and days_left < settings.BULLETIN_MIN_NOTICE_DAYS
 
     @property
     def notice_days(self) -> int:

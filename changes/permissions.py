@@ -1,12 +1,13 @@
 """Who may see and do what with changes; the web pages and the API share these rules.
 
-Leads file, edit, publish and withdraw changes of their own teams. Every signed-in
-user reads published and withdrawn changes; drafts stay with the filing team and staff.
+Leads file, edit, publish and withdraw changes of their own teams; leads of support teams confirm
+handovers. Every signed-in user reads published and withdrawn changes; drafts stay with the filing team
+and staff.
 """
 
 from django.db.models import Q
 
-from changes.models import Change, Membership, Team
+from changes.models import Change, Membership, State, Team
 
 
 def lead_team_ids(user) -> set[int]:
@@ -29,6 +30,25 @@ def member_team_ids(user) -> set[int]:
         cached = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
         user._member_team_ids = cached
     return cached
+
+
+def leads_support(user) -> bool:
+    """A lead of a support team: the one who confirms a handover for support."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_leads_support", None)
+    if cached is None:
+        cached = Membership.objects.filter(
+            user=user, role=Membership.Role.LEAD, team__handles_support=True
+        ).exists()
+        user._leads_support = cached
+    return cached
+
+
+def can_acknowledge(user, change: Change) -> bool:
+    """Confirm the handover of a published change that has not ended: support leads only, not staff as such,
+    because the confirmation says that support has taken the change over."""
+    return change.state in (State.PLANNED, State.IN_EFFECT) and leads_support(user)
 
 
 def teams_user_may_file_for(user):

@@ -1,14 +1,18 @@
 """Reading changes: the week's boundaries, the edit history shown on a change's page, JSON list lookups."""
 
 import datetime
+import html
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, Model, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 
-from changes.models import Change, FactChange, Team
+from changes.models import Change, Channel, FactChange, Team
+from changes.rendering import render_markdown
 
 
 def week_bounds(day: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
@@ -51,52 +55,97 @@ def fact_texts_by_change(*, change_ids) -> dict[int, list[dict]]:
 class HistoryEntry:
     when: datetime.datetime
     who: object
-    what: str  # "created", "changed", "fact_added", "fact_removed", "fact_changed"
+    # "created", "published", "withdrawn", "acknowledged", "changed", "fact_added", "fact_removed", "fact_changed"
+    what: str
+    # "changed": (field label, old, new); a fact entry: (label, was, is) per wording that differs
     changes: list[tuple[str, object, object]] = field(default_factory=list)
+    fact: str = ""  # a fact entry: the fact as it reads ("5–7 Werktage → 10–14 Werktage"), before it was removed
+    note: str = ""  # "acknowledged": the support lead's note
+    handover_asked_again: bool = False  # "changed": the edit emptied a confirmed handover
+
+
+# Recorded, but told as entries of their own (published, withdrawn, acknowledged) or not at all.
+_NOT_TOLD_AS_EDITS = {
+    "revision", "status", "published_at", "withdrawn_at", "acknowledged_at", "acknowledged_by", "acknowledgement_note",
+}  # fmt: skip
+_MARKDOWN_FIELDS = {"customer_impact", "support_guidance"}
+
+
+def _plain_text(markdown_source: str) -> str:
+    """A Markdown field as a reader sees it, in one line: the history shows what was written, not its markup."""
+    return " ".join(html.unescape(strip_tags(render_markdown(markdown_source or ""))).split())
 
 
 def _display(field_name: str, value, teams: dict):
     model_field = Change._meta.get_field(field_name)
+    if field_name in _MARKDOWN_FIELDS:
+        return _plain_text(value)
     if model_field.choices and value is not None:
         return dict(model_field.flatchoices).get(value, value)
     if field_name == "team":
         return teams.get(value, value)
+    if field_name == "channels" and isinstance(value, list):
+        labels = dict(Channel.choices)
+        return ", ".join(str(labels.get(item, item)) for item in value)
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return value
 
 
-def change_history(change: Change) -> list[HistoryEntry]:
-    """Every recorded edit of the change and its fact changes, newest first."""
+def _change_entries(records: list, teams: dict) -> list[HistoryEntry]:
+    entries, previous = [], None
+    for record in records:
+        when, who = record.history_date, record.history_user
+        if previous is None:
+            entries.append(HistoryEntry(when, who, "created"))
+            previous = record
+            continue
+        if previous.status != record.status and record.status in ("published", "withdrawn"):
+            entries.append(HistoryEntry(when, who, record.status))
+        if record.acknowledged_at and record.acknowledged_at != previous.acknowledged_at:
+            entries.append(HistoryEntry(when, who, "acknowledged", note=record.acknowledgement_note))
+        diffs = [
+            (
+                str(Change._meta.get_field(item.field).verbose_name),
+                _display(item.field, item.old, teams),
+                _display(item.field, item.new, teams),
+            )
+            for item in record.diff_against(previous).changes
+            if item.field not in _NOT_TOLD_AS_EDITS
+        ]
+        if diffs:
+            asked_again = bool(previous.acknowledged_at) and not record.acknowledged_at
+            entries.append(HistoryEntry(when, who, "changed", diffs, handover_asked_again=asked_again))
+        previous = record
+    return entries
+
+
+def _fact_entries(change: Change) -> list[HistoryEntry]:
     entries = []
+    records = FactChange.history.filter(change_id=change.pk).select_related("history_user")
+    before: dict[int, tuple[str, str]] = {}  # by fact change id: an edit shows what it replaced
+    for record in records.order_by("history_date", "history_id"):
+        wording = (record.old_text, record.new_text)
+        fact = f"{record.old_text} → {record.new_text or '—'}"
+        kind = {"+": "fact_added", "-": "fact_removed", "~": "fact_changed"}[record.history_type]
+        entry = HistoryEntry(record.history_date, record.history_user, kind, fact=fact)
+        if kind == "fact_changed":
+            was = before.get(record.id, ("", ""))
+            entry.fact = was[0] or record.old_text  # named as it read: its wordings follow as label: was ⇒ is
+            labels = (_("old wording"), _("new wording"))
+            pairs = zip(labels, was, wording, strict=True)
+            entry.changes = [(label, old, new) for label, old, new in pairs if old != new]
+            if not entry.changes:
+                continue  # only its place in the list moved
+        entries.append(entry)
+        before[record.id] = wording
+    return entries
+
+
+def change_history(change: Change) -> list[HistoryEntry]:
+    """Every recorded step of the change and its fact changes, newest first."""
     records = list(change.history.select_related("history_user").order_by("history_date", "history_id"))
     teams = dict(Team.objects.values_list("pk", "name"))
-    previous = None
-    for record in records:
-        if previous is None:
-            entries.append(HistoryEntry(record.history_date, record.history_user, "created"))
-        else:
-            delta = record.diff_against(previous)
-            diffs = [
-                (
-                    str(Change._meta.get_field(item.field).verbose_name),
-                    _display(item.field, item.old, teams),
-                    _display(item.field, item.new, teams),
-                )
-                for item in delta.changes
-                if item.field not in {"revision"}
-            ]
-            if diffs:
-                entries.append(HistoryEntry(record.history_date, record.history_user, "changed", diffs))
-        previous = record
-
-    fact_records = FactChange.history.filter(change_id=change.pk).select_related("history_user")
-    wording_before: dict[int, str] = {}  # by fact change id: an edit shows what it replaced
-    for record in fact_records.order_by("history_date", "history_id"):
-        wording = f"{record.old_text} → {record.new_text}"
-        kind = {"+": "fact_added", "-": "fact_removed", "~": "fact_changed"}[record.history_type]
-        before = wording_before.get(record.id, "")
-        entries.append(HistoryEntry(record.history_date, record.history_user, kind, [("", before, wording)]))
-        wording_before[record.id] = wording
+    entries = _change_entries(records, teams) + _fact_entries(change)
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries

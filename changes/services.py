@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from changes.events import change_event_record
-from changes.models import CONTROL_CHARACTERS, Change, ChangeEvent, FactChange, Team
-from changes.permissions import can_manage, lead_team_ids
+from changes.models import CONTROL_CHARACTERS, Change, ChangeEvent, FactChange, State, Team
+from changes.permissions import can_acknowledge, can_manage, lead_team_ids
 
 # Fields a lead may set; everything else (status, revision, dates of the
 # transitions, author) belongs to the services.
@@ -29,6 +29,11 @@ EDITABLE_FIELDS = (
     "channels",
     "tags",
     "severity",
+)
+
+# An edit of one of these changes what support tells customers: the handover is asked for again.
+HANDOVER_FIELDS = frozenset(
+    {"customer_impact", "support_guidance", "effective_from", "effective_until", "fact_changes"}
 )
 
 Facts = Iterable[tuple[str, str]]
@@ -148,6 +153,8 @@ def change_update(*, change: Change, user, data: Mapping, facts: Facts | None = 
         return []
     if change.status == Change.Status.PUBLISHED:
         change.revision += 1
+    if change.acknowledged_at is not None and HANDOVER_FIELDS.intersection(changed):
+        change.acknowledged_at, change.acknowledged_by, change.acknowledgement_note = None, None, ""
     change._history_user = user
     change.save()
     if new_facts is not None:
@@ -187,4 +194,27 @@ def change_withdraw(*, change: Change, user) -> Change:
     change._history_user = user
     change.save()
     change_event_record(change=change, kind=ChangeEvent.Kind.WITHDRAWN)
+    return change
+
+
+@transaction.atomic
+def change_acknowledge(*, change: Change, user, note: str = "") -> Change:
+    """Support confirms the handover of a published change; who, when and the note go into its history.
+
+    Confirming again (another support lead, a new note) records the latest confirmation; it is not an edit
+    of the change and sends nothing.
+    """
+    change = Change.objects.select_for_update().get(pk=change.pk)
+    if change.state not in (State.PLANNED, State.IN_EFFECT):
+        raise ValidationError(
+            _("Only a published change that has not ended can be handed over."), code="not_handed_over"
+        )
+    if not can_acknowledge(user, change):
+        raise PermissionDenied(_("Only leads of a support team can confirm a handover."))
+    note = " ".join((note or "").split())
+    if len(note) > 500:
+        raise ValidationError({"note": _("At most %(max)s characters.") % {"max": 500}}, code="max_length")
+    change.acknowledged_at, change.acknowledged_by, change.acknowledgement_note = timezone.now(), user, note
+    change._history_user = user
+    change.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledgement_note"])
     return change

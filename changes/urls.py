@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.change_edit, name="edit"),
     path("<int:pk>/publish/", views.change_publish, name="publish"),
     path("<int:pk>/withdraw/", views.change_withdraw, name="withdraw"),
+    path("<int:pk>/acknowledge/", views.change_acknowledge, name="acknowledge"),
 ]

@@ -4,28 +4,37 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
+from django.http import (
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from changes import services
 from changes.calendar import calendar_build, calendar_changes
+from changes.export import changes_csv_lines
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
 from changes.glossary import fact_search_forms, facts_with_search_forms
 from changes.models import Category, Team
 from changes.panels import panels_render
-from changes.permissions import can_file, can_manage, can_view, changes_visible_to
+from changes.permissions import can_acknowledge, can_file, can_manage, can_view, changes_visible_to
 from changes.rendering import MARKDOWN_MAX_LENGTH, render_markdown
 from changes.selectors import change_history
 
 PAGE_SIZE = 20
 # Error texts are translated; without the charset a browser shows umlauts as mojibake.
 PLAIN_TEXT = "text/plain; charset=utf-8"
+CSV = "text/csv; charset=utf-8"
 
 
 def _visible_change_or_404(request, pk):
@@ -41,9 +50,18 @@ def change_list(request):
     change_filter = ChangeListFilter(request.GET, queryset=queryset)
     # A filter that cannot be read shows its error and no rows: an unfiltered list would look filtered.
     rows = change_filter.qs if change_filter.is_valid() else queryset.none()
+    export = request.GET.get("format")
+    if export == "csv" and change_filter.is_valid():
+        response = StreamingHttpResponse(changes_csv_lines(rows.iterator(chunk_size=500)), content_type=CSV)
+        response["Content-Disposition"] = f'attachment; filename="changes-{timezone.localdate().isoformat()}.csv"'
+        return response
+    if export not in (None, "csv"):
+        return HttpResponseBadRequest(_("format: only csv can be exported."), content_type=PLAIN_TEXT)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    export_query = query.copy()
+    export_query["format"] = "csv"
     return render(
         request,
         "changes/change_list.html",
@@ -51,6 +69,7 @@ def change_list(request):
             "filter": change_filter,
             "page": page,
             "query": query.urlencode(),
+            "export_query": export_query.urlencode(),
             "can_file": can_file(request.user),
             "calendar_url": _calendar_url(request.user),
         },
@@ -118,6 +137,7 @@ def change_detail(request, pk):
             "facts": facts_with_search_forms(change.fact_changes.all()),
             "history": change_history(change),
             "can_manage": can_manage(request.user, change),
+            "can_acknowledge": can_acknowledge(request.user, change),
             "panels": panels_render(change=change, request=request),
         },
     )
@@ -147,6 +167,21 @@ def change_publish(request, pk):
 @login_required
 def change_withdraw(request, pk):
     return _transition(request, pk, services.change_withdraw, _("Withdrawn."))
+
+
+@require_POST
+@login_required
+def change_acknowledge(request, pk):
+    """Support confirms the handover, with an optional note."""
+    change = _visible_change_or_404(request, pk)
+    try:
+        services.change_acknowledge(change=change, user=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Handover confirmed. Thank you."))
+    return redirect(change)
 
 
 @require_POST

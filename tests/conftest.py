@@ -119,6 +119,19 @@ def agent(make_user, make_team):
 
 
 @pytest.fixture
+def support_team(make_team):
+    team = make_team("kundenservice", "Kundenservice")
+    Team.objects.filter(pk=team.pk).update(handles_support=True)
+    team.handles_support = True
+    return team
+
+
+@pytest.fixture
+def support_lead(make_user, support_team):
+    return make_user("supportlead", team=support_team, role=Membership.Role.LEAD)
+
+
+@pytest.fixture
 def staff(make_user):
     return make_user("staff", staff=True)
 

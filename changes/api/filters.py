@@ -4,13 +4,13 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.api.serializers import SLUG
-from changes.models import Category, Change, Channel, Severity, Team
+from changes.models import Category, Change, Channel, Severity, State, Team
 from changes.selectors import json_list_contains
+from changes.text_search import changes_matching
 
 
 class _UtcDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -88,12 +88,20 @@ class ChangeApiFilter(NotEmptyMixin, django_filters.FilterSet):
     )
     tag = django_filters.CharFilter(method="filter_tag", max_length=50, label=_("Changes carrying this tag."))
     status = django_filters.ChoiceFilter(choices=Change.Status.choices, label=_("Status."))
+    state = django_filters.ChoiceFilter(
+        choices=State.choices,
+        method="filter_state",
+        label=_("Where the change stands today: draft, planned, in_effect, ended or withdrawn."),
+    )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity."))
     updated_since = _UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label=_("Changed at or after this ISO 8601 date and time.")
     )
     q = django_filters.CharFilter(
-        method="filter_text", max_length=200, label=_("Words in the title, customer impact or support guidance.")
+        method="filter_text", max_length=200, label=_(
+            "Words in the title, customer impact, support guidance or fact wordings (full-text search in German "
+            "and English on PostgreSQL; each word may also stand inside a longer one)."
+        )
     )
     ordering = django_filters.OrderingFilter(
         fields=["effective_from", "effective_until", "updated_at", "created_at", "published_at", "title"],
@@ -120,14 +128,14 @@ class ChangeApiFilter(NotEmptyMixin, django_filters.FilterSet):
         return queryset.filter(json_list_contains(Change, "tags", value))
 
     def filter_text(self, queryset, name, value):
-        condition = Q()
-        for word in value.split():
-            condition &= (
-                Q(title__icontains=word) | Q(customer_impact__icontains=word) | Q(support_guidance__icontains=word)
-            )
-        return queryset.filter(condition)
+        return changes_matching(queryset, value)
 
-    NOT_EMPTY = ("active_on", "active", "category", "channel", "status", "severity", "updated_since", "ordering")
+    def filter_state(self, queryset, name, value):
+        return queryset.in_state(value)
+
+    NOT_EMPTY = (
+        "active_on", "active", "category", "channel", "status", "state", "severity", "updated_since", "ordering",
+    )  # fmt: skip
 
     @property
     def qs(self):

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from changes.glossary import fact_search_forms, glossary
-from changes.models import Change, Channel, Team, validate_single_line
+from changes.models import Change, Channel, State, Team, state_of, validate_single_line
 from changes.rendering import MARKDOWN_MAX_LENGTH
 
 # Markdown fields have no length limit in the database; the API still refuses
@@ -49,13 +49,15 @@ def _datetime(value, zone):
 ROW_FIELDS = (
     "id", "title", "team__slug", "category", "customer_impact", "customer_impact_html", "support_guidance",
     "support_guidance_html", "effective_from", "effective_until", "channels", "tags", "severity", "status",
-    "revision", "published_at", "created_at", "updated_at",
+    "revision", "published_at", "created_at", "updated_at", "acknowledged_at", "acknowledged_by__username",
+    "acknowledgement_note",
 )  # fmt: skip
 
 
 def _row_of(change) -> dict:
-    row = {name: getattr(change, name) for name in ROW_FIELDS if name != "team__slug"}
+    row = {name: getattr(change, name) for name in ROW_FIELDS if "__" not in name}
     row["team__slug"] = change.team.slug
+    row["acknowledged_by__username"] = change.acknowledged_by.get_username() if change.acknowledged_by else None
     row["fact_texts"] = [{"old_text": f.old_text, "new_text": f.new_text} for f in change.fact_changes.all()]
     return row
 
@@ -98,6 +100,20 @@ class ChangeSerializer(serializers.ModelSerializer):
     fact_changes = FactChangeSerializer(many=True, required=False, max_length=50)
     late = serializers.BooleanField(source="is_late", read_only=True)
     notice_days = serializers.IntegerField(read_only=True)
+    state = serializers.ChoiceField(
+        choices=State.choices, read_only=True,
+        help_text="Where the change stands today: draft, planned (published, not yet in effect), in_effect, ended "
+        "or withdrawn.",
+    )
+    acknowledged_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When a support lead confirmed the handover; null until then, and again after an edit of what "
+        "customers feel.",
+    )
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who confirmed the handover (user name)."
+    )
+    acknowledgement_note = serializers.CharField(read_only=True, help_text="The note given with the confirmation.")
 
     # A channel or tag named twice is one channel or tag, as the web form's checkboxes and tag field make it.
     def validate_channels(self, value):
@@ -124,11 +140,15 @@ class ChangeSerializer(serializers.ModelSerializer):
             "tags",
             "severity",
             "status",
+            "state",
             "fact_changes",
             "notice_days",
             "late",
             "revision",
             "published_at",
+            "acknowledged_at",
+            "acknowledged_by",
+            "acknowledgement_note",
             "created_at",
             "updated_at",
         ]
@@ -190,11 +210,18 @@ class ChangeSerializer(serializers.ModelSerializer):
             "tags": list(row["tags"]),
             "severity": row["severity"],
             "status": row["status"],
+            "state": state_of(
+                status=row["status"], effective_from=row["effective_from"], effective_until=row["effective_until"],
+                day=today,
+            ),
             "fact_changes": [{**fact, "search_forms": self._search_forms(fact)} for fact in row["fact_texts"]],
             "notice_days": notice_days,
             "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
             "revision": row["revision"],
             "published_at": _datetime(published_at, zone),
+            "acknowledged_at": _datetime(row["acknowledged_at"], zone),
+            "acknowledged_by": row["acknowledged_by__username"],
+            "acknowledgement_note": row["acknowledgement_note"],
             "created_at": _datetime(row["created_at"], zone),
             "updated_at": _datetime(row["updated_at"], zone),
         }
@@ -222,3 +249,10 @@ class ChangeSerializer(serializers.ModelSerializer):
             facts = [(fact["old_text"], fact["new_text"]) for fact in facts]
         return data, facts
 
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=500, allow_blank=True, required=False, default="", trim_whitespace=True,
+        validators=[validate_single_line], help_text="e.g. macros updated, team briefed",
+    )

@@ -16,7 +16,7 @@ from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERR
 from changes.api.filters import ChangeApiFilter
 from changes.api.pagination import ChangePagination
 from changes.api.parsers import SafeJSONParser
-from changes.api.serializers import ROW_FIELDS, ChangeSerializer, TeamSerializer
+from changes.api.serializers import ROW_FIELDS, AcknowledgeSerializer, ChangeSerializer, TeamSerializer
 from changes.api.throttling import throttle_refund
 from changes.models import Change, Team
 from changes.permissions import can_file, can_manage, changes_visible_to
@@ -41,14 +41,14 @@ class ChangeViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return changes_visible_to(self.request.user).select_related("team")
+        return changes_visible_to(self.request.user).select_related("team", "acknowledged_by")
 
     def get_object(self):
         object_id(self.kwargs.get("pk", ""))
         return super().get_object()
 
     def _fresh(self, change: Change) -> Change:
-        return Change.objects.select_related("team").get(pk=change.pk)
+        return Change.objects.select_related("team", "acknowledged_by").get(pk=change.pk)
 
     def _require_manage(self, change: Change) -> None:
         if not can_manage(self.request.user, change):
@@ -142,3 +142,21 @@ class ChangeViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._transition(services.change_withdraw)
+
+    @extend_schema(
+        summary="Confirm the handover to support",
+        description=(
+            "A lead of a support team confirms that support has taken the change over, with an optional `note` "
+            "(at most 500 characters). Recorded with who and when in the change's history; an edit of what "
+            "customers feel (impact, guidance, dates, facts) asks for a new confirmation."
+        ),
+        request=AcknowledgeSerializer,
+        responses={200: ChangeSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        change = self.get_object()
+        serializer = AcknowledgeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.change_acknowledge(change=change, user=request.user, note=serializer.validated_data["note"])
+        return Response(self.get_serializer(self._fresh(change)).data)

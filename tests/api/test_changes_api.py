@@ -80,8 +80,10 @@ def test_a_change_is_serialised_with_the_documented_fields(token_client, consume
     assert list(body) == [
         "id", "url", "title", "team", "category", "customer_impact", "customer_impact_html", "support_guidance",
         "support_guidance_html", "effective_from", "effective_until", "channels", "tags", "severity", "status",
-        "fact_changes", "notice_days", "late", "revision", "published_at", "created_at", "updated_at",
+        "state", "fact_changes", "notice_days", "late", "revision", "published_at", "acknowledged_at",
+        "acknowledged_by", "acknowledgement_note", "created_at", "updated_at",
     ]  # fmt: skip
+    assert body["state"] == "planned" and body["acknowledged_at"] is None and body["acknowledged_by"] is None
     assert body["team"] == "einkauf"
     assert body["url"] == f"http://testserver/api/v1/changes/{change.pk}/"
     assert body["fact_changes"] == [{"old_text": "alt", "new_text": "neu", "search_forms": ["alt"]}]

@@ -33,7 +33,7 @@ def test_the_list_runs_the_same_queries_for_one_or_many_changes(client, agent, m
         client.get(reverse("changes:list"))
 
 
-def test_the_list_filters_by_team_status_category_and_this_week(client, staff, make_change, team, other_team):
+def test_the_list_filters_by_team_state_category_and_this_week(client, staff, make_change, team, other_team):
     today = timezone.localdate()
     make_change(team=team, status=Change.Status.PUBLISHED, title="Jetzt", effective_from=today,
                 category="pricing")
@@ -47,7 +47,9 @@ def test_the_list_filters_by_team_status_category_and_this_week(client, staff, m
         return {change.title for change in page.object_list}
 
     assert titles(team=team.slug) == {"Jetzt", "Entwurf"}
-    assert titles(status="draft") == {"Entwurf"}
+    assert titles(state="draft") == {"Entwurf"}
+    assert titles(state="in_effect") == {"Jetzt"}
+    assert titles(state="planned") == {"Später"}
     assert titles(category="pricing") == {"Jetzt"}
     assert titles(this_week="true") == {"Jetzt"}
     assert titles(this_week="false") == {"Später", "Entwurf"}
@@ -56,10 +58,10 @@ def test_the_list_filters_by_team_status_category_and_this_week(client, staff, m
 def test_a_bad_filter_value_is_an_error_beside_its_field_not_an_unfiltered_list(client, agent, make_change, team):
     make_change(team=team, status=Change.Status.PUBLISHED, title="Sichtbar")
     client.force_login(agent)
-    response = client.get(reverse("changes:list"), {"status": "nonsense", "team": "nope", "page": "x"})
+    response = client.get(reverse("changes:list"), {"state": "nonsense", "team": "nope", "page": "x"})
     html = response.content.decode()
     assert response.status_code == 400
-    assert 'id="id_status_error"' in html and 'id="id_team_error"' in html and "Sichtbar" not in html
+    assert 'id="id_state_error"' in html and 'id="id_team_error"' in html and "Sichtbar" not in html
 
 
 def test_the_yes_no_filter_speaks_the_visitors_language(client, agent):
@@ -189,4 +191,7 @@ def test_the_history_shows_what_an_edited_fact_said_before(client, lead, team):
     services.change_update(change=change, user=lead, data={}, facts=[("5-7 Werktage", "10–14 Werktage")])
     client.force_login(lead)
     html = client.get(change.get_absolute_url()).content.decode()
-    assert "<del>5–7 Werktage → 10–14 Werktage</del> → <ins>5-7 Werktage → 10–14 Werktage</ins>" in html
+    assert "changed the fact “5–7 Werktage”:" in html
+    # The wording that changed, old and new, with no arrow of the fact inside the arrow of the edit.
+    assert "<del>5–7 Werktage</del>" in html and "<ins>5-7 Werktage</ins>" in html
+    assert "<del>5–7 Werktage →" not in html
