@@ -8,7 +8,7 @@ of support teams (Team.handles_support) import them on the import page.
 """
 
 from changes.models import Membership
-from changes.permissions import lead_team_ids, member_team_ids
+from changes.permissions import lead_team_ids, leads_support, member_team_ids
 
 
 def can_view_flags(user) -> bool:
@@ -32,17 +32,7 @@ def can_write_support_texts(user) -> bool:
 
 
 def can_import_support_texts(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_staff:
-        return True
-    cached = getattr(user, "_leads_support", None)
-    if cached is None:
-        cached = Membership.objects.filter(
-            user=user, role=Membership.Role.LEAD, team__handles_support=True
-        ).exists()
-        user._leads_support = cached
-    return cached
+    return user.is_authenticated and (user.is_staff or leads_support(user))
 
 
 def navigation_rights(user) -> tuple[bool, bool]:

@@ -1,4 +1,6 @@
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.models import Category, Change, Channel, Severity, State, Team
@@ -42,6 +44,12 @@ class ChangeListFilter(django_filters.FilterSet):
         choices=Channel.choices, method="filter_channel", label=_("Channel"), empty_label=_("Any channel")
     )
     tag = django_filters.CharFilter(method="filter_tag", max_length=50, label=_("Tag"))
+    handover = django_filters.ChoiceFilter(
+        choices=[("awaited", _("awaited")), ("confirmed", _("confirmed"))],
+        method="filter_handover",
+        label=_("Handover"),
+        empty_label=_("Any"),
+    )
     this_week = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_this_week", label=_("Active this week"), empty_label=_("Any")
     )
@@ -65,6 +73,15 @@ class ChangeListFilter(django_filters.FilterSet):
     def filter_tag(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(json_list_contains(Change, "tags", value)) if value else queryset
+
+    def filter_handover(self, queryset, name, value):
+        if value == "confirmed":
+            return queryset.filter(acknowledged_at__isnull=False)
+        # Change.awaits_handover: published, not ended, not confirmed.
+        today = timezone.localdate()
+        return queryset.filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True).filter(
+            Q(effective_until__isnull=True) | Q(effective_until__gte=today)
+        )
 
     def filter_this_week(self, queryset, name, value):
         monday, sunday = week_bounds()

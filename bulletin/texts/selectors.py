@@ -67,6 +67,20 @@ def flag_counts(queryset) -> dict[str, int]:
     )
 
 
+def open_flag_counts_by_owner_team(*, user, team_ids) -> dict[int, dict[str, int]]:
+    """{team id: {"open": n, "overdue": n}} of the open flags `user` may read on texts the teams own; one query.
+    Teams with none are missing."""
+    today = timezone.localdate()
+    rows = (
+        flags_readable_by(user)
+        .filter(status=Flag.Status.OPEN, support_text__owner_team_id__in=team_ids)
+        .values("support_text__owner_team_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(change__effective_from__lte=today)))
+        .order_by()
+    )
+    return {row["support_text__owner_team_id"]: {"open": row["open"], "overdue": row["overdue"]} for row in rows}
+
+
 def flags_spots_attach(flags) -> list[Flag]:
     """`flags` as a list, each with its `spot` worked out: two queries (the bodies, the glossary) for any number.
 
