@@ -13,7 +13,7 @@ app = Celery("bulletin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # bulletin keeps its tasks per capability (bulletin/digest/tasks.py, bulletin/texts/tasks.py).
 app.autodiscover_tasks()
-app.autodiscover_tasks(["bulletin.digest", "bulletin.texts"])
+app.autodiscover_tasks(["bulletin.digest", "bulletin.handover", "bulletin.texts"])
 
 
 class BrokerUnavailable(Exception):

@@ -281,6 +281,10 @@ NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = env_bool("NOTIFICATIONS_ALLOW_PRIVATE_HOSTS"
 
 # --- Bulletin -----------------------------------------------------------------
 BULLETIN_MIN_NOTICE_DAYS = env_int("BULLETIN_MIN_NOTICE_DAYS", 7, minimum=0)
+# A handover support has not confirmed this many days before the change takes effect is reminded once, by
+# e-mail, to its filing lead and the support leads (bulletin/handover/reminders.py; beat runs it each morning).
+HANDOVER_REMINDER_DAYS = env_int("HANDOVER_REMINDER_DAYS", 3, minimum=0)
+HANDOVER_REMINDER_HOUR = env_int("HANDOVER_REMINDER_HOUR", 7, minimum=0, maximum=23)
 
 # --- Support-text imports from the import page ---------------------------------
 # Uploads wait here (one folder per run) until the worker has read them, deleted after the run: web and
@@ -307,6 +311,11 @@ CELERY_BEAT_SCHEDULE["digest-weekly"] = {
     "options": {"expires": 6 * 24 * 3600},
 }
 # Transitions whose follow-up work did not finish (a broker away) are announced again.
+CELERY_BEAT_SCHEDULE["handover-reminders"] = {
+    "task": "bulletin.tasks.handover_reminders_task",
+    "schedule": crontab(minute=0, hour=HANDOVER_REMINDER_HOUR),
+    "options": {"expires": 23 * 3600},
+}
 CELERY_BEAT_SCHEDULE["change-events-sweep"] = {
     "task": "changes.tasks.change_events_sweep_task",
     "schedule": 60.0,

@@ -48,3 +48,27 @@ def subscriptions_follow_email(*, user) -> int:
     return Subscription.objects.filter(user=user, kind=Subscription.Kind.EMAIL).exclude(target=user.email).update(
         target=user.email
     )
+
+
+
+def subscriptions_email_personal(*, users, topic: str) -> dict[int, Subscription]:
+    """{user id: the e-mail subscription a personal message (a reminder) goes to} for `users`.
+
+    A user's active e-mail subscription; for a user without any, a new one for `topic` alone (so that it brings
+    no digests). Someone who unsubscribed (only inactive rows) and accounts without an address get nothing.
+    """
+    users = [user for user in users if user.is_active and user.email]
+    rows = Subscription.objects.filter(user__in=users, kind=Subscription.Kind.EMAIL).order_by("pk")
+    found: dict[int, Subscription] = {}
+    unsubscribed = set()
+    for subscription in rows:
+        if subscription.active:
+            found.setdefault(subscription.user_id, subscription)
+        else:
+            unsubscribed.add(subscription.user_id)
+    for user in users:
+        if user.pk not in found and user.pk not in unsubscribed:
+            found[user.pk] = Subscription.objects.create(
+                user=user, kind=Subscription.Kind.EMAIL, target=user.email, topics=[topic]
+            )
+    return found

@@ -77,6 +77,8 @@ def entry_markdown(entry: dict) -> str:
         days = entry["notice_days"]
         notice = ngettext("late: %(days)s day's notice", "late: %(days)s days' notice", days) % {"days": days}
         meta.append(f"**{notice}**")
+    if entry.get("handover_due"):  # entries compiled before handovers existed have no such key
+        meta.append("**" + _("handover to support not confirmed") + "**")
     lines = [f"#### [{md_escape(entry['title'])}]({entry['url']})", "", " · ".join(meta), ""]
     if entry["customer_impact"].strip():
         lines += [f"**{_('What the customer will feel')}:**", "", entry["customer_impact"].strip(), ""]

@@ -47,6 +47,8 @@ def change_entry(change: Change) -> dict:
         "facts": [[fact.old_text, fact.new_text] for fact in change.fact_changes.all()],
         "late": change.is_late,
         "notice_days": change.notice_days,
+        # Takes effect within BULLETIN_MIN_NOTICE_DAYS and support has not confirmed the handover (when compiled).
+        "handover_due": change.handover_is_urgent,
         "revision": change.revision,
         "url": settings.SITE_URL + change.get_absolute_url(),
     }

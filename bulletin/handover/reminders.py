@@ -1,0 +1,71 @@
+"""One reminder e-mail for a handover support has not confirmed shortly before the change takes effect.
+
+It goes to the change's filing lead and to every lead of a support team, HANDOVER_REMINDER_DAYS before the
+change takes effect (or at the next run, for a change published later than that). Once per change and
+person however often it runs: each message has the outbox key handover-reminder:<change id>.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from changes.models import Change, Membership
+from notifications.outbox import outbox_enqueue
+from notifications.subscriptions import subscriptions_email_personal
+
+REMINDER_TOPIC = "handover_reminder"
+
+
+def handovers_to_remind(today: datetime.date):
+    """Published changes taking effect within HANDOVER_REMINDER_DAYS (or in effect), not ended, unconfirmed."""
+    last_start = today + datetime.timedelta(days=settings.HANDOVER_REMINDER_DAYS)
+    return (
+        Change.objects.filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True)
+        .filter(effective_from__lte=last_start)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=today))
+        .select_related("team", "created_by")
+        .order_by("effective_from", "id")
+    )
+
+
+def _message(change: Change, today: datetime.date) -> dict:
+    context = {
+        "change": change,
+        "days": (change.effective_from - today).days,
+        "url": f"{settings.SITE_URL}{change.get_absolute_url()}#handover",
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "subject": _("Handover not confirmed: %(title)s") % {"title": change.title},
+            "text": render_to_string("bulletin/email/handover_reminder.txt", context),
+            "html": render_to_string("bulletin/email/handover_reminder.html", context),
+            "headers": {"Auto-Submitted": "auto-generated"},
+        }
+
+
+@transaction.atomic
+def handover_reminders_send(*, today: datetime.date) -> int:
+    """Queue the reminders due today; returns how many messages were new."""
+    support_leads = list(
+        get_user_model().objects.filter(
+            memberships__role=Membership.Role.LEAD, memberships__team__handles_support=True
+        ).distinct()
+    )
+    sent = 0
+    for change in handovers_to_remind(today):
+        people = {user.pk: user for user in [change.created_by, *support_leads]}
+        subscriptions = subscriptions_email_personal(users=list(people.values()), topic=REMINDER_TOPIC)
+        if not subscriptions:
+            continue
+        payload = _message(change, today)
+        key = f"handover-reminder:{change.pk}"
+        for subscription in subscriptions.values():
+            if outbox_enqueue(subscription=subscription, key=key, payload=payload) is not None:
+                sent += 1
+    return sent
