@@ -1,9 +1,10 @@
-"""bulletin's part of /api/v1/: digests, webhooks, support texts and flags."""
+"""bulletin's part of /api/v1/: digests, webhooks, support texts, flags and the KPIs."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from bulletin.digest.api import DigestViewSet
+from bulletin.kpis.api import KpiReportView
 from bulletin.texts import api as texts_api
 from bulletin.webhooks.api import WebhookViewSet
 
@@ -18,4 +19,5 @@ urlpatterns = router.urls + [
     path("support-texts/<str:pk>/", texts_api.SupportTextDetail.as_view(), name="api-support-text-detail"),
     path("flags/", texts_api.FlagList.as_view(), name="api-flag-list"),
     path("flags/<str:pk>/dismiss/", texts_api.FlagDismiss.as_view(), name="api-flag-dismiss"),
+    path("kpis/", KpiReportView.as_view(), name="api-kpis"),
 ]

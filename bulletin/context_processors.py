@@ -11,6 +11,7 @@ from bulletin.permissions import navigation_rights
 class Navigation:
     team_member: bool  # or staff: reads flags, support texts and the digest
     can_import_texts: bool
+    can_see_kpis: bool
     current: str  # the section the page belongs to, which the navigation marks
 
 

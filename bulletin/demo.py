@@ -11,11 +11,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from bulletin.digest.compiling import digest_compile
+from bulletin.digest.models import Digest, DigestRead
 from bulletin.texts.flags import flags_rescan_all
 from bulletin.texts.importing import support_texts_import
+from bulletin.texts.models import Flag, SupportText
+from bulletin.weeks import week_label
 from changes import services as change_services
 from changes.members import member_add
-from changes.models import Change, Team
+from changes.models import Change, State, Team
 
 DEMO_PASSWORD = "bulletin-demo"
 
@@ -299,9 +303,108 @@ def demo_seed() -> DemoResult:
         created_changes += 1
     Team.objects.filter(slug__in=SUPPORT_TEAMS, handles_support=False).update(handles_support=True)
     created_texts = demo_support_texts_seed()
+    created_changes += demo_history_seed(monday=monday, leads=leads)
+    demo_handovers_confirm(leads["support"])
     # Synchronous, so the demo shows flags even before a worker has run.
     flags_rescan_all()
     return DemoResult(created_people=created_people, created_changes=created_changes, created_texts=created_texts)
+
+
+# Twelve weeks of history, so that every KPI has something to show: two changes a week, alternating teams, with
+# the notice given (days), whether and when support confirmed the handover (days after publishing), and how long
+# each of their two texts took to fix (days after publishing; the change takes effect `notice` days after it).
+HISTORY_TITLES = [
+    ("einkauf", "Neue Verpackung für Kissen"), ("logistik", "Paketshop-Abholung verlängert"),
+    ("produkt", "Größentabelle für Hosen überarbeitet"), ("einkauf", "Lieferant für Lampen gewechselt"),
+    ("logistik", "Samstagszustellung in Bayern"), ("produkt", "Pflegehinweise für Leinen"),
+    ("einkauf", "Teppiche nur noch in zwei Größen"), ("logistik", "Retourenlabel per QR-Code"),
+    ("produkt", "Neue Farbe für Sofa Nordby"), ("einkauf", "Preisanpassung für Kerzen"),
+    ("logistik", "Speditionstermin per SMS"), ("produkt", "Garantie auf Matratzen verlängert"),
+]
+HISTORY_NOTICE = [14, 10, 3, 21, 7, 5, 12, 2, 9, 15, 6, 11]
+HISTORY_CONFIRMED = [1, 2, 4, None, 3, 6, 1, 3, 2, None, 1, 5]
+HISTORY_FIXES = [(2, 5), (4, 12), (1, 13), (9, 3), (2, 8), (3, 7), (5, 15), (1, 16), (6, 11), (2, 4), (3, 9), (8, 2)]
+
+
+def demo_history_seed(*, monday: datetime.date, leads: dict) -> int:
+    """Ended changes of the last twelve weeks with their handovers, fixed texts and digests read. Idempotent."""
+    created = 0
+    for weeks_ago in range(12, 0, -1):
+        week_monday = monday - datetime.timedelta(weeks=weeks_ago)
+        for slot in range(2):
+            index = (weeks_ago * 2 + slot) % len(HISTORY_TITLES)
+            team_slug, title = HISTORY_TITLES[index]
+            title = f"{title} (KW {week_monday.isocalendar().week})"
+            if Change.objects.filter(title=title).exists():
+                continue
+            created += 1
+            _history_change(
+                title=title, author=leads[team_slug], team_slug=team_slug, index=index,
+                starts=week_monday + datetime.timedelta(days=slot * 2 + 1), support_lead=leads["support"],
+            )  # fmt: skip
+    for weeks_ago in range(12, 0, -1):
+        _history_digest(monday - datetime.timedelta(weeks=weeks_ago), weeks_ago)
+    return created
+
+
+def _history_change(*, title, author, team_slug, index, starts, support_lead) -> None:
+    notice = HISTORY_NOTICE[index]
+    change = change_services.change_create(
+        user=author,
+        data={
+            "title": title, "team": author.memberships.get(team__slug=team_slug).team, "category": "product",
+            "severity": ("low", "medium", "high")[index % 3], "effective_from": starts,
+            "effective_until": starts + datetime.timedelta(days=5), "channels": ["email", "chat"], "tags": [],
+            "customer_impact": "Kunden merken eine kleine Änderung.", "support_guidance": "Freundlich erklären.",
+        },  # fmt: skip
+        facts=[(f"{title}: alte Angabe A", "neue Angabe A"), (f"{title}: alte Angabe B", "neue Angabe B")],
+    )
+    change_services.change_publish(change=change, user=author)
+    published = timezone.make_aware(datetime.datetime.combine(starts, datetime.time(10))) - datetime.timedelta(
+        days=notice
+    )
+    confirmed = HISTORY_CONFIRMED[index]
+    Change.objects.filter(pk=change.pk).update(
+        published_at=published,
+        acknowledged_at=published + datetime.timedelta(days=confirmed) if confirmed is not None else None,
+        acknowledged_by=support_lead if confirmed is not None else None,
+    )
+    texts = list(SupportText.objects.filter(source="demo").order_by("pk")[index % 5 : index % 5 + 2])
+    for text, fact, fix_days in zip(texts, change.fact_changes.all(), HISTORY_FIXES[index], strict=False):
+        flag = Flag.objects.create(
+            support_text=text, change=change, fact_change=fact, old_text=fact.old_text, new_text=fact.new_text,
+            status=Flag.Status.RESOLVED, due=starts,
+        )  # fmt: skip
+        opened = published + datetime.timedelta(hours=1)
+        Flag.objects.filter(pk=flag.pk).update(
+            created_at=opened, resolved_at=opened + datetime.timedelta(days=fix_days)
+        )
+
+
+def _history_digest(monday: datetime.date, weeks_ago: int) -> None:
+    digest = digest_compile(week=week_label(monday)).digest
+    compiled = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(6)))
+    Digest.objects.filter(pk=digest.pk).update(compiled_at=compiled)
+    agents = get_user_model().objects.filter(username__in=["mia", "tom"]).order_by("username")
+    for position, agent in enumerate(agents):
+        if (weeks_ago + position) % 4 == 0:
+            continue  # that week this agent never opened it
+        # Mostly before the first calls; every third week one of them only got to it at 10:30.
+        hour = datetime.time(10, 30) if (weeks_ago + position) % 3 == 0 else datetime.time(8, 15 + 10 * position)
+        read, created = DigestRead.objects.get_or_create(digest=digest, user=agent)
+        if created:
+            at = timezone.make_aware(datetime.datetime.combine(monday, hour))
+            DigestRead.objects.filter(pk=read.pk).update(read_at=at)
+
+
+def demo_handovers_confirm(support_lead) -> None:
+    """Support has confirmed about half of this week's demo changes, as in a working week."""
+    for position, item in enumerate(CHANGES):
+        if position % 2:
+            continue
+        change = Change.objects.filter(title=item.title, status=Change.Status.PUBLISHED, acknowledged_at=None).first()
+        if change is not None and change.state in (State.PLANNED, State.IN_EFFECT):
+            change_services.change_acknowledge(change=change, user=support_lead, note="Makros geprüft, Team informiert")
 
 
 def demo_support_texts_seed() -> int:

@@ -35,16 +35,22 @@ def can_import_support_texts(user) -> bool:
     return user.is_authenticated and (user.is_staff or leads_support(user))
 
 
-def navigation_rights(user) -> tuple[bool, bool]:
-    """(reads flags and texts, imports texts) in one query: the site's navigation asks on every page."""
+def navigation_rights(user) -> tuple[bool, bool, bool]:
+    """(reads flags and texts, imports texts, sees the KPIs) in one query: the site's navigation asks on every
+    page."""
     if not user.is_authenticated:
-        return False, False
+        return False, False, False
     if user.is_staff:
-        return True, True
+        return True, True, True
     roles = list(Membership.objects.filter(user=user).values_list("role", "team__handles_support"))
     user._leads_support = any(role == Membership.Role.LEAD and support for role, support in roles)
-    return bool(roles), user._leads_support
+    return bool(roles), user._leads_support, any(role == Membership.Role.LEAD for role, _support in roles)
 
 
 def can_see_digest_reads(user) -> bool:
     return user.is_staff or bool(lead_team_ids(user))
+
+
+def can_see_kpis(user) -> bool:
+    """Leads of any team (support leads too) and staff: the KPIs measure how teams hand changes over."""
+    return user.is_authenticated and (user.is_staff or bool(lead_team_ids(user)))

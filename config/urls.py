@@ -13,6 +13,7 @@ urlpatterns = [
     path("flags/", include("bulletin.texts.urls")),
     path("texts/", include("bulletin.texts.text_urls")),
     path("digest/", include("bulletin.digest.urls")),
+    path("kpis/", include("bulletin.kpis.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("changes.api.urls")),
     path("api/v1/", include("bulletin.api_urls")),

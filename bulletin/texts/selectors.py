@@ -81,6 +81,27 @@ def open_flag_counts_by_owner_team(*, user, team_ids) -> dict[int, dict[str, int
     return {row["support_text__owner_team_id"]: {"open": row["open"], "overdue": row["overdue"]} for row in rows}
 
 
+def flag_lifetimes(*, due_from, due_until, open_since) -> list[dict]:
+    """For the KPIs: each flag due from `due_from` to `due_until`, and each due earlier that was not closed before
+    `open_since` (an aware datetime), as
+    {"team_id" (the change's team), "created_at", "due", "status", "resolved_at", "dismissed_at",
+    "by_bulletin"}; one query, no model instances."""
+    rows = (
+        Flag.objects.filter(due__lte=due_until)
+        .filter(Q(due__gte=due_from) | ~(Q(resolved_at__lt=open_since) | Q(dismissed_at__lt=open_since)))
+        .values("change__team_id", "created_at", "due", "status", "resolved_at", "dismissed_at",
+                "dismissed_by_bulletin")
+    )  # fmt: skip
+    return [
+        {
+            "team_id": row["change__team_id"], "created_at": row["created_at"], "due": row["due"],
+            "status": row["status"], "resolved_at": row["resolved_at"], "dismissed_at": row["dismissed_at"],
+            "by_bulletin": row["dismissed_by_bulletin"],
+        }  # fmt: skip
+        for row in rows
+    ]
+
+
 def flags_spots_attach(flags) -> list[Flag]:
     """`flags` as a list, each with its `spot` worked out: two queries (the bodies, the glossary) for any number.
 
