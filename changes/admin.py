@@ -1,8 +1,22 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.models import ApiTokenRate, Change, ChangeEvent, FactChange, FeedToken, Membership, Synonym, Team
+from changes.forms import TagsField
+from changes.models import (
+    ApiTokenRate,
+    Change,
+    ChangeEvent,
+    Channel,
+    FactChange,
+    FeedToken,
+    Membership,
+    Synonym,
+    Team,
+)
 from changes.signals import glossary_changed
+from config.admin import JoinedListsMixin
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,12 +61,31 @@ class FactChangeInline(admin.TabularInline):
         return _is_draft(obj) and super().has_delete_permission(request, obj)
 
 
+class ChangeAdminForm(forms.ModelForm):
+    """The JSON lists as a person edits them: channels as checkboxes, tags as "winter, dhl" (as on the change form);
+    the model's validators still run on the lists. No Meta: the admin builds the form with the fields it shows."""
+
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"),
+        choices=Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one channel.")},
+    )
+    tags = TagsField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+
+
 @admin.register(Change)
-class ChangeAdmin(SimpleHistoryAdmin):
+class ChangeAdmin(JoinedListsMixin, SimpleHistoryAdmin):
     """Drafts can be tidied here; publishing, withdrawing and editing what support already sees go through the
     change's own page, which counts the revision, tells subscribers and webhooks and re-scans the support texts."""
 
-    list_display = ["title", "team", "category", "severity", "status", "effective_from", "effective_until", "revision"]
+    form = ChangeAdminForm
+    # A change that is no longer a draft is shown read only: its lists joined, as in the list.
+    joined_lists = {"channels": "channel_list", "tags": "tag_list"}
+    list_display = [
+        "title", "team", "category", "severity", "status", "effective_from", "effective_until", "revision",
+        "channel_list", "tag_list",
+    ]
     list_filter = ["status", "category", "severity", "team"]
     search_fields = ["title", "customer_impact", "support_guidance"]
     date_hierarchy = "effective_from"
@@ -62,6 +95,14 @@ class ChangeAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    @admin.display(description=_("channels"))
+    def channel_list(self, change):
+        return ", ".join(map(str, change.channel_labels))  # the labels are lazy translations
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, change):
+        return ", ".join(map(str, change.tags))
 
 
 @admin.register(FactChange)

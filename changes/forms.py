@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from changes.models import Change, Channel, validate_single_line
+from changes.models import Category, Change, Channel, validate_single_line
 from changes.permissions import teams_user_may_file_for
 
 
@@ -61,6 +61,9 @@ class ChangeForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # A prompt instead of Django's "---------": the lead chooses; nothing is chosen for them.
+        self.fields["category"].choices = [("", _("Choose a category…")), *Category.choices]
+        self.fields["team"].empty_label = _("Choose a team…")
         teams = teams_user_may_file_for(user)
         self.fields["team"].queryset = teams
         if not self.instance.pk and teams.count() == 1:

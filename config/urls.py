@@ -1,11 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bulletin.home.views import home
+from changes.accounts import LoginForm
+from config.api_index import ApiIndexView
+from config.redoc import RedocView, redoc_bundle_view
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -15,10 +20,13 @@ urlpatterns = [
     path("digest/", include("bulletin.digest.urls")),
     path("kpis/", include("bulletin.kpis.urls")),
     path("notifications/", include("notifications.urls")),
+    # /api/v1/ itself, ahead of the includes so none of their routes can shadow it (their routers have no root).
+    path("api/v1/", ApiIndexView.as_view(), name="api-index"),
     path("api/v1/", include("changes.api.urls")),
     path("api/v1/", include("bulletin.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up code as a script of its own, as the CSP requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/redoc/redoc.standalone.js", redoc_bundle_view, name="api-redoc-bundle"),
 ]

@@ -1,7 +1,12 @@
 """Managing a user's own subscriptions (the web page and the default e-mail subscription)."""
 
+from collections.abc import Callable, Iterable, Mapping
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 
 from notifications.models import Subscription
 
@@ -72,3 +77,64 @@ def subscriptions_email_personal(*, users, topic: str) -> dict[int, Subscription
                 user=user, kind=Subscription.Kind.EMAIL, target=user.email, topics=[topic]
             )
     return found
+
+
+# --- Showing a user's subscriptions --------------------------------------------------------
+
+# What people call the topics; the weekly digest by the weekday it goes out on (DIGEST_WEEKDAY).
+# A topic not named here shows as it is stored.
+DIGEST_TOPIC_LABELS = {
+    "mon": gettext_lazy("Weekly digest (Monday)"),
+    "tue": gettext_lazy("Weekly digest (Tuesday)"),
+    "wed": gettext_lazy("Weekly digest (Wednesday)"),
+    "thu": gettext_lazy("Weekly digest (Thursday)"),
+    "fri": gettext_lazy("Weekly digest (Friday)"),
+    "sat": gettext_lazy("Weekly digest (Saturday)"),
+    "sun": gettext_lazy("Weekly digest (Sunday)"),
+}
+TOPIC_LABELS = {
+    "addendum": gettext_lazy("Late news between digests"),
+    "handover_reminder": gettext_lazy("Handover reminders"),
+    "change": gettext_lazy("Every change as it is published, edited or withdrawn"),
+}
+SUBSCRIPTION_FILTERS = ("teams", "categories", "channels", "tags")
+FILTER_ALL = gettext_lazy("all")  # an empty filter leaves nothing out
+
+# Names for the stored values of a filter, {filter: labels(values) -> {value: label}}. The filters are plain data
+# here; the app that reads them knows what a team slug or a category is and registers its names.
+_filter_labels: dict[str, Callable[[set[str]], Mapping[str, str]]] = {}
+
+
+def subscription_filter_labels_register(name: str, labels: Callable[[set[str]], Mapping[str, str]]) -> None:
+    """Show the values of the filter `name` ("teams", "categories", …) by `labels(values)`: {value: label}."""
+    if name not in SUBSCRIPTION_FILTERS:
+        raise ValueError(f"{name!r} is not a subscription filter; one of {', '.join(SUBSCRIPTION_FILTERS)}")
+    _filter_labels[name] = labels
+
+
+def subscription_topic_label(topic: str) -> str:
+    """A topic as people say it, in the active language; an unknown one as it is stored."""
+    if topic == "digest":
+        return str(DIGEST_TOPIC_LABELS[settings.DIGEST_WEEKDAY])
+    return str(TOPIC_LABELS.get(topic, topic))
+
+
+def subscriptions_for_display(subscriptions: Iterable[Subscription]) -> list[dict]:
+    """The subscriptions as a page shows them, in the active language: the topics by name, and each filter with
+    the labels of its values (a value without one as it is stored), "all" when it is empty."""
+    subscriptions = list(subscriptions)
+    labels: dict[str, Mapping[str, str]] = {}
+    for name in SUBSCRIPTION_FILTERS:
+        values = {value for subscription in subscriptions for value in getattr(subscription, name) or []}
+        named = _filter_labels.get(name)
+        labels[name] = named(values) if named and values else {}
+    rows = []
+    for subscription in subscriptions:
+        filters = []
+        for name in SUBSCRIPTION_FILTERS:
+            values = getattr(subscription, name) or []
+            shown = ", ".join(str(labels[name].get(value, value)) for value in values) if values else FILTER_ALL
+            filters.append({"label": capfirst(Subscription._meta.get_field(name).verbose_name), "values": str(shown)})
+        topics = [subscription_topic_label(topic) for topic in subscription.topics or []]
+        rows.append({"subscription": subscription, "topics": topics, "filters": filters})
+    return rows

@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from notifications.models import Subscription
-from notifications.subscriptions import subscription_email_set
+from notifications.subscriptions import subscription_email_set, subscriptions_for_display
 
 
 @login_required
@@ -29,5 +29,5 @@ def email_subscription(request):
     return render(
         request,
         "notifications/email_subscription.html",
-        {"subscriptions": subscriptions, "subscribed": subscribed},
+        {"subscriptions": subscriptions_for_display(subscriptions), "subscribed": subscribed},
     )

@@ -82,7 +82,8 @@ def digest_content_build(*, monday: datetime.date, now: datetime.datetime | None
     with translation.override(settings.LANGUAGE_CODE):
         sections = sections_build(week_window(monday=monday, now=now))
         markdown = digest_markdown(week=week, monday=monday, sections=sections)
-        html = digest_html(week=week, monday=monday, sections=sections, url=digest_page_url(week))
+        # `now` is the compiled_at stored with this content (see digest_compile).
+        html = digest_html(week=week, monday=monday, sections=sections, url=digest_page_url(week), compiled_at=now)
     return DigestContent(
         week=week,
         monday=monday,
@@ -111,7 +112,8 @@ def digest_compile(*, week: str | None = None) -> DigestCompiled:
     """
     today = timezone.localdate()
     monday = week_monday(week) if week else today - datetime.timedelta(days=today.weekday())
-    content = digest_content_build(monday=monday)
+    now = timezone.now()
+    content = digest_content_build(monday=monday, now=now)
     fields = {
         "monday": content.monday,
         "sections": content.sections_json,
@@ -122,7 +124,7 @@ def digest_compile(*, week: str | None = None) -> DigestCompiled:
     with transaction.atomic():
         # get_or_create retries the get after an IntegrityError from a concurrent insert.
         digest, created = Digest.objects.select_for_update().get_or_create(
-            week=content.week, defaults={**fields, "compiled_at": timezone.now(), "revision": 1}
+            week=content.week, defaults={**fields, "compiled_at": now, "revision": 1}
         )
         if created:
             digest.changes.set(content.change_ids)
@@ -131,7 +133,7 @@ def digest_compile(*, week: str | None = None) -> DigestCompiled:
             return DigestCompiled(digest=digest, created=False, changed=False)
         for name, value in fields.items():
             setattr(digest, name, value)
-        digest.compiled_at = timezone.now()
+        digest.compiled_at = now
         digest.revision += 1
         digest.save()
         digest.changes.set(content.change_ids)

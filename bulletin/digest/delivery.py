@@ -26,10 +26,14 @@ from bulletin.digest.sections import (
     sections_counts,
     sections_from_json,
 )
-from changes.models import Membership
+from changes.models import Category, Channel, Membership, Team
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue_many
-from notifications.subscriptions import DEFAULT_EMAIL_TOPICS, subscriptions_for_topic
+from notifications.subscriptions import (
+    DEFAULT_EMAIL_TOPICS,
+    subscription_filter_labels_register,
+    subscriptions_for_topic,
+)
 
 DIGEST_TOPIC = "digest"
 # An e-mail lists at most this many changes per section (most severe first) and
@@ -46,6 +50,18 @@ def subscription_wants_entry(subscription: Subscription) -> Callable[[dict], boo
         )
 
     return wants
+
+
+def _team_names(slugs: set[str]) -> dict[str, str]:
+    return dict(Team.objects.filter(slug__in=slugs).values_list("slug", "name"))
+
+
+def subscription_filter_labels_connect() -> None:
+    """Name the filter values subscription_wants_entry reads (team slugs, categories, channels) where a user sees
+    their subscriptions: notifications stores them without knowing what they are."""
+    subscription_filter_labels_register("teams", _team_names)
+    subscription_filter_labels_register("categories", lambda values: dict(Category.choices))
+    subscription_filter_labels_register("channels", lambda values: dict(Channel.choices))
 
 
 def _has_filters(subscription: Subscription) -> bool:
@@ -97,8 +113,9 @@ def _payloads(digest: Digest, sections: list[Section]) -> dict[str, dict]:
     change_ids = sections_change_ids(sections)
     sections = [section.limited(EMAIL_ENTRIES_PER_SECTION) for section in sections]
     with translation.override(settings.LANGUAGE_CODE):
-        markdown = digest_markdown(week=digest.week, monday=digest.monday, sections=sections)
-        html = digest_html(week=digest.week, monday=digest.monday, sections=sections, url=url)
+        compiled = {"week": digest.week, "monday": digest.monday, "compiled_at": digest.compiled_at}
+        markdown = digest_markdown(**compiled, sections=sections)
+        html = digest_html(**compiled, sections=sections, url=url)
         link_text = _("Read it on the web")
         subject = _("Bulletin %(week)s: %(starting)d starting, %(coming)d coming up") % {
             "week": digest.week,

@@ -1,4 +1,5 @@
-"""The digest follows change transitions with addenda, and agents with a default e-mail subscription.
+"""The digest follows change transitions with addenda, and agents with a default e-mail subscription; it
+names the subscription filters it reads for the subscription page.
 
 Connected once from BulletinConfig.ready().
 """
@@ -6,6 +7,7 @@ Connected once from BulletinConfig.ready().
 from django.db.models.signals import post_save
 
 from bulletin.digest.addenda import addendum_record
+from bulletin.digest.delivery import subscription_filter_labels_connect
 from bulletin.digest.models import Addendum
 from changes import signals
 from changes.models import Membership
@@ -35,3 +37,4 @@ def digest_receivers_connect() -> None:
     signals.change_updated.connect(_on_updated, dispatch_uid="bulletin.digest.addendum.updated")
     signals.change_withdrawn.connect(_on_withdrawn, dispatch_uid="bulletin.digest.addendum.withdrawn")
     post_save.connect(_on_membership_saved, sender=Membership, dispatch_uid="bulletin.digest.default_subscription")
+    subscription_filter_labels_connect()

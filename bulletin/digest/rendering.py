@@ -8,18 +8,29 @@ import datetime
 import html
 import re
 
+import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from bulletin.digest.sections import SECTION_TITLES, ChangeSection, Section, TextSection, text_entry_detail
 from changes.models import Category, Channel, Severity
-from changes.rendering import sanitize_html
+from changes.rendering import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+# Mail clients drop style sheets, so the e-mail's headings carry their look themselves, as the page's do in
+# bulletin.css: a section opens with a band, a category inside it is a small grey label.
+EMAIL_HEADING_STYLES = {
+    "section": "margin:28px 0 10px;padding:6px 10px;background:#e8eef4;border-left:6px solid #1f2933;font-size:20px",
+    "category": (
+        "margin:18px 0 6px;padding-bottom:2px;border-bottom:1px solid #d9e2ec;color:#616e7c;"
+        "font-size:13px;font-weight:600;letter-spacing:1px;text-transform:uppercase"
+    ),
+}
 
 
 def text_entry_fix_link(entry) -> tuple[str, str] | None:
@@ -54,6 +65,30 @@ def changes_more_line(count: int) -> str:
     return ngettext("… and %(more)s more on the web page", "… and %(more)s more on the web page", count) % {
         "more": count
     }
+
+
+def week_dates(monday: datetime.date) -> str:
+    """Monday to Sunday in the active language: "30 Nov – 6 Dec 2026", in German "30.11.–06.12.2026"."""
+    sunday = monday + datetime.timedelta(days=6)
+    # Translators: a Django date format (as for the "date" template filter) for the last day of a date range.
+    end_format = pgettext("date format", "j M Y")
+    # Translators: a Django date format for the first day of a date range whose last day is in the same year.
+    start_format = pgettext("date format", "j M") if monday.year == sunday.year else end_format
+    return pgettext("range of dates", "%(start)s – %(end)s") % {
+        "start": formats.date_format(monday, start_format),
+        "end": formats.date_format(sunday, end_format),
+    }
+
+
+def digest_headline(*, monday: datetime.date, compiled_at: datetime.datetime | None = None) -> str:
+    """The digest's one-line header in the active language, on the page and in the e-mail:
+    "Week 49 · 30 Nov – 6 Dec 2026 · compiled 30 Nov 2026, 06:00"."""
+    parts = [_("Week %(number)s") % {"number": monday.isocalendar().week}, week_dates(monday)]
+    if compiled_at is not None:
+        # Translators: a Django date format (as for the "date" template filter) for a day and a time of day.
+        when = formats.date_format(timezone.localtime(compiled_at), pgettext("date format", "j M Y, H:i"))
+        parts.append(_("compiled %(when)s") % {"when": when})
+    return " · ".join(parts)
 
 
 def _date(value: str | None) -> str:
@@ -116,14 +151,18 @@ def _section_markdown(section: Section) -> list[str]:
     return lines
 
 
-def digest_markdown(*, week: str, monday: datetime.date, sections: list[Section]) -> str:
-    """The digest as Markdown, in the active language."""
-    sunday = monday + datetime.timedelta(days=6)
-    short = "SHORT_DATE_FORMAT"
+def digest_markdown(
+    *, week: str, monday: datetime.date, sections: list[Section], compiled_at: datetime.datetime | None = None
+) -> str:
+    """The digest as Markdown, in the active language.
+
+    The stored Markdown is made without `compiled_at`: the Markdown is part of the content hash, and a
+    compilation that finds nothing new must not make a new revision. The e-mail's text, made when sent, has it.
+    """
     lines = [
         "# " + _("Bulletin %(week)s") % {"week": week},
         "",
-        f"{formats.date_format(monday, short)} – {formats.date_format(sunday, short)}",
+        md_escape(digest_headline(monday=monday, compiled_at=compiled_at)),
         "",
         " · ".join(f"**{s.count}** {section_title(s)}" for s in sections if isinstance(s, ChangeSection)),
         "",
@@ -182,24 +221,41 @@ def sections_for_display(sections: list[Section]) -> list[dict]:
     return shown
 
 
-def digest_html(*, week: str, monday: datetime.date, sections: list[Section], url: str) -> str:
+def sanitize_email_html(body: str) -> str:
+    """changes.rendering.sanitize_html that keeps the headings' EMAIL_HEADING_STYLES: a style attribute passes
+    only with exactly one of those values (one written into a change's text does not)."""
+    styles = {"h2": {"style": {EMAIL_HEADING_STYLES["section"]}}, "h3": {"style": {EMAIL_HEADING_STYLES["category"]}}}
+    return nh3.clean(
+        body,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values=styles,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def digest_html(
+    *, week: str, monday: datetime.date, sections: list[Section], url: str, compiled_at: datetime.datetime | None = None
+) -> str:
     """The digest as sanitised HTML, in the active language.
 
     Rendered from the same section data as the Markdown (not from the Markdown
     text): python-markdown takes ~20 s on a 5,000-change digest, a template
     under a second. User-written parts are the changes' stored sanitised HTML,
-    and the whole result goes through sanitize_html once more.
+    and the whole result goes through the sanitiser once more.
     """
     body = render_to_string(
         "bulletin/digest_body.html",
         {
             "digest": {"week": week, "monday": monday},
-            "sunday": monday + datetime.timedelta(days=6),
+            "headline": digest_headline(monday=monday, compiled_at=compiled_at),
             "sections": sections_for_display(sections),
             "digest_url": url,
+            "heading_styles": EMAIL_HEADING_STYLES,
         },
     )
-    return sanitize_html(body)
+    return sanitize_email_html(body)
 
 
 def digest_page_url(week: str) -> str:

@@ -240,13 +240,12 @@ def _starting(window: WeekWindow) -> list[Change]:
 
 
 def _ending(window: WeekWindow) -> list[Change]:
-    # Started before the week: a change starting and ending within it is listed as starting.
+    # Whenever it started: a change starting and ending within the week is listed in both sections, so support
+    # sees that its last day falls in this week, not only that it begins.
     return [
         c
         for c in window.published
-        if c.effective_from < window.monday
-        and c.effective_until is not None
-        and window.monday <= c.effective_until <= window.sunday
+        if c.effective_until is not None and window.monday <= c.effective_until <= window.sunday
     ]
 
 

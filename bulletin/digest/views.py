@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.models import Digest, DigestRead
-from bulletin.digest.rendering import sections_for_display
+from bulletin.digest.rendering import digest_headline, sections_for_display
 from bulletin.digest.sections import sections_counts, sections_from_json
 from bulletin.digest.selectors import digest_agent_reads
 from bulletin.permissions import can_see_digest_reads, can_view_flags
@@ -39,6 +39,7 @@ def _show(request, week: str):
         raise Http404(_("No digest for this week."))
     context = {
         "digest": digest,
+        "headline": digest_headline(monday=digest.monday, compiled_at=digest.compiled_at),
         "sections": sections_for_display(sections_from_json(digest.sections)),
         "digest_url": digest.get_absolute_url(),
         "addenda": [a for a in digest.addenda.all() if a.diff.get("fields")],

@@ -177,6 +177,18 @@ class Flag(models.Model):
     def get_absolute_url(self):
         return reverse("flags:detail", args=[self.pk])
 
+    @property
+    def status_label(self) -> str:
+        """The status as the queue shows it: a flag Bulletin closed (change withdrawn or ended) is not one a
+        person dismissed."""
+        if self.status == self.Status.DISMISSED and self.dismissed_by_bulletin:
+            return str(_("Closed by Bulletin"))
+        return self.get_status_display()
+
+    @property
+    def status_key(self) -> str:
+        return "closed" if self.status == self.Status.DISMISSED and self.dismissed_by_bulletin else self.status
+
     @cached_property
     def spot(self) -> Spot | None:
         """Where the form it was found in stands in its text now, the excerpt and the proposal; None when the

@@ -57,7 +57,8 @@ def flag_list(request):
     return render(
         request,
         "bulletin/flag_list.html",
-        {"filter": flag_filter, "page": page, "counts": counts, "query": query.urlencode()},
+        # Counts of a filter that cannot be read would be zeros that were never counted.
+        {"filter": flag_filter, "page": page, "counts": counts if valid else None, "query": query.urlencode()},
         status=200 if valid else 400,
     )
 

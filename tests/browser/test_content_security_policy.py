@@ -46,5 +46,5 @@ def test_pages_run_under_the_policy_without_a_violation(browser_page, make_user,
     page.wait_for_selector(".swagger-ui .info", timeout=15_000)  # Swagger UI started from its split script
     page.goto(f"{page.base_url}/api/redoc/")
     page.wait_for_selector("text=Bulletin API", timeout=15_000)
-    # Only scripts count: Redoc's bundle also asks for its logo from its CDN, which the policy rightly blocks.
-    assert [text for text in violations if "script" in text] == []
+    # Redoc's bundle is served without its CDN logo (config/redoc.py): nothing at all is blocked.
+    assert violations == []

@@ -1,15 +1,19 @@
 import datetime
 import re
+import zoneinfo
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.delivery import digest_deliver
+from bulletin.digest.rendering import EMAIL_HEADING_STYLES, sanitize_email_html
 from bulletin.models import DigestRead
 from changes.feeds import feed_token_for
+from changes.rendering import sanitize_html
 from notifications.models import Delivery, Subscription
 from tests.bulletin.conftest import WEEK
 
@@ -258,3 +262,115 @@ def test_the_feed_names_an_author_and_links_by_site_url(client, agent, settings)
     feed = client.get("/digest/feed/", {"token": feed_token_for(user=agent).key}).content.decode()
     assert "<author><name>Bulletin</name></author>" in feed
     assert '<link href="https://bulletin.example.com/digest/"' in feed
+
+
+# --- What a reader sees at the top, between the sections and at the end ------------------
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+MONDAY_MORNING_W49 = datetime.datetime(2026, 11, 30, 6, 0, tzinfo=BERLIN)
+
+
+def _compiled_on_monday_morning(week="2026-W49", when=MONDAY_MORNING_W49):
+    with time_machine.travel(when, tick=False):
+        return digest_compile(week=week).digest
+
+
+def _headline(html: str) -> str:
+    return re.search(r'<p class="digest-headline">([^<]*)</p>', html).group(1)
+
+
+def test_page_header_is_one_line_with_week_dates_and_compile_time(client, agent):
+    _compiled_on_monday_morning()
+    client.force_login(agent)
+    body = client.get("/digest/2026-W49/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _headline(body) == "Week 49 · 30 Nov – 6 Dec 2026 · compiled 30 Nov 2026, 06:00"
+    assert "revision" not in _headline(body)  # the first compilation has no other to tell apart
+
+
+def test_page_header_in_german(client, agent):
+    _compiled_on_monday_morning()
+    client.force_login(agent)
+    body = client.get("/digest/2026-W49/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert _headline(body) == "KW 49 · 30.11.–06.12.2026 · erstellt am 30.11.2026, 06:00"
+
+
+def test_page_header_of_a_week_across_new_year_names_both_years(client, agent):
+    _compiled_on_monday_morning("2026-W53", datetime.datetime(2026, 12, 28, 6, 0, tzinfo=BERLIN))
+    client.force_login(agent)
+    body = client.get("/digest/2026-W53/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _headline(body) == "Week 53 · 28 Dec 2026 – 3 Jan 2027 · compiled 28 Dec 2026, 06:00"
+
+
+def test_page_header_says_which_revision_once_the_digest_was_compiled_again(client, agent, publish):
+    _compiled_on_monday_morning(WEEK, datetime.datetime(2026, 11, 23, 6, 0, tzinfo=BERLIN))
+    publish("Garden furniture", starts=1)
+    _compiled_on_monday_morning(WEEK, datetime.datetime(2026, 11, 23, 9, 30, tzinfo=BERLIN))
+    client.force_login(agent)
+    body = client.get(f"/digest/{WEEK}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _headline(body) == "Week 48 · 23 Nov – 29 Nov 2026 · compiled 23 Nov 2026, 09:30 · revision 2"
+
+
+def test_email_has_the_header_line_of_the_page(client, agent):
+    digest = _compiled_on_monday_morning()
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["digest"])
+    digest_deliver(digest=digest)
+    payload = Delivery.objects.get(subscription__target="a@example.com").payload
+    line = "Week 49 · 30 Nov – 6 Dec 2026 · compiled 30 Nov 2026, 06:00"
+    assert f"<p>{line} · <a " in payload["html"]
+    assert f"\n{line}\n" in payload["text"]
+    client.force_login(agent)
+    assert _headline(client.get("/digest/2026-W49/", HTTP_ACCEPT_LANGUAGE="en").content.decode()) == line
+
+
+def test_email_section_and_category_headings_carry_different_looks(publish):
+    publish("Garden furniture", starts=1, category="pricing")
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["digest"])
+    digest_deliver(digest=digest_compile(week=WEEK).digest)
+    html = Delivery.objects.get(subscription__target="a@example.com").payload["html"]
+    section = re.search(r'<h2 style="([^"]+)">Starting this week', html).group(1)
+    category = re.search(r'<h3 style="([^"]+)">Pricing</h3>', html).group(1)
+    assert "background" in section and "border-left" in section  # a band
+    assert "uppercase" in category and "color:#616e7c" in category and "background" not in category  # a grey label
+    assert html.count(f'<h2 style="{section}">') == 5  # every change section, none left plain
+
+
+def test_email_keeps_only_its_own_heading_styles(publish):
+    own = sanitize_email_html(f'<h2 style="{EMAIL_HEADING_STYLES["section"]}">Starting</h2>')
+    assert own == f'<h2 style="{EMAIL_HEADING_STYLES["section"]}">Starting</h2>'
+    assert sanitize_email_html('<h2 style="color:red">x</h2><h3 style="display:none">y</h3>') == "<h2>x</h2><h3>y</h3>"
+    assert sanitize_email_html('<p style="color:red">x</p>') == "<p>x</p>"
+    # Everything else is cleaned as on the page.
+    assert sanitize_email_html(XSS_IMPACT) == sanitize_html(XSS_IMPACT)
+
+
+def test_page_section_and_category_headings_are_styled_apart(client, agent, publish):
+    publish("Garden furniture", starts=1, category="pricing")
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    body = client.get(f"/digest/{WEEK}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    section = body.split('id="section-starting">')[1].split("</section>")[0]
+    assert section.lstrip().startswith("<h2>Starting this week") and "<h3>Pricing</h3>" in section
+    assert 'style="' not in section  # the page's look comes from the style sheet, not from the e-mail's
+    assert "/static/bulletin/bulletin.css" in body
+    with open(finders.find("bulletin/bulletin.css"), encoding="utf-8") as handle:
+        css = handle.read()
+    digest_block = css.split("/* Digest page */")[1]
+    assert ".digest-section > h2 {" in digest_block and ".digest-section > h3 {" in digest_block
+
+
+def test_mark_as_read_is_at_the_top_and_at_the_end(client, agent, publish):
+    publish("Garden furniture", starts=1)
+    digest = digest_compile(week=WEEK).digest
+    client.force_login(agent)
+    body = client.get(f"/digest/{WEEK}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert body.count(">Mark as read</button>") == 2
+    last_section = body.rindex('class="digest-section"')
+    end = body.index('id="digest-end"')
+    assert end > last_section and ">Mark as read</button>" in body[end:]
+    assert f'action="/digest/{WEEK}/read/#digest-end"' in body[end:]  # back at the end after sending it
+
+    response = client.post(f"/digest/{WEEK}/read/")
+    assert response.status_code == 302 and DigestRead.objects.filter(digest=digest, user=agent).exists()
+    body = client.get(f"/digest/{WEEK}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Mark as read" not in body
+    assert body.count("Read on ") == 2 and body.count('id="read-mark"') == 1

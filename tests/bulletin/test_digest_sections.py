@@ -179,3 +179,46 @@ def test_a_texts_entry_stored_before_it_kept_its_parts_shows_its_line(client, ag
     client.force_login(agent)
     page = client.get(f"/digest/{WEEK}/").content.decode()
     assert "Makro</a>: überfällig · Logistik · „5–7 Werktage“ → „10–14 Werktage“ · Lieferzeit länger" in page
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [(-5, 0), (-5, 6), (0, 0), (2, 4), (6, 6)],
+    ids=["started-before-ends-monday", "started-before-ends-sunday", "monday-only", "midweek", "sunday-only"],
+)
+def test_change_whose_last_day_falls_in_the_week_is_ending(publish, starts, ends):
+    publish("Ends this week", starts=starts, ends=ends)
+    digest = digest_compile(week=WEEK).digest
+    assert section_titles(digest, "ending") == ["Ends this week"]
+    assert section_titles(digest, "still") == []
+
+
+def test_change_ending_the_next_monday_is_not_ending_this_week(publish):
+    publish("Ends next Monday", starts=-5, ends=7)
+    publish("Starts and ends next Monday", starts=7, ends=7)
+    digest = digest_compile(week=WEEK).digest
+    assert section_titles(digest, "ending") == []
+    assert section_titles(digest, "still") == ["Ends next Monday"]
+    assert section_titles(digest, "coming") == ["Starts and ends next Monday"]
+
+
+def test_change_that_ended_the_sunday_before_is_not_ending_this_week(publish):
+    publish("Ended last Sunday", starts=-10, ends=-1)
+    assert section_titles(digest_compile(week=WEEK).digest, "ending") == []
+
+
+def test_change_starting_and_ending_in_the_week_is_listed_under_both_on_the_page(client, agent, publish):
+    publish("Two-day sale", starts=1, ends=2)
+    publish("Ends Monday", starts=-5, ends=0)
+    publish("Ends Sunday", starts=-5, ends=6)
+    publish("Ends next Monday", starts=-5, ends=7)
+    digest_compile(week=WEEK)
+    client.force_login(agent)
+    body = client.get(f"/digest/{WEEK}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    starting = body.split('id="section-starting">')[1].split("</section>")[0]
+    ending = body.split('id="section-ending">')[1].split("</section>")[0]
+    assert "Two-day sale" in starting
+    assert "Ending this week" in ending and '<span class="badge">(3)</span>' in ending
+    assert all(title in ending for title in ("Two-day sale", "Ends Monday", "Ends Sunday"))
+    assert "Ends next Monday" not in ending
+    assert '<a href="#section-ending"><strong>3</strong> Ending this week</a>' in body

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,21 @@ def test_api_requests_with_wrong_tokens_are_throttled_per_address(limits, make_u
         answers.append(client.get("/api/v1/changes/"))
     assert [answer.status_code for answer in answers] == [401] * 5 + [429, 429]
     assert int(answers[-1]["Retry-After"]) > 0
+
+
+def test_a_wrong_password_says_that_the_name_or_the_password_is_wrong(client, make_user):
+    make_user("berta", password="richtig")
+    url = reverse("login")
+    response = client.post(url, {"username": "berta", "password": "falsch"}, HTTP_ACCEPT_LANGUAGE="de")
+    assert "Benutzername oder Passwort ist falsch" in response.content.decode()
+    response = client.post(url, {"username": "berta", "password": "falsch"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The user name or the password is wrong." in response.content.decode()
+
+
+def test_logging_out_says_so_and_logging_in_opens_the_home_page(client, make_user):
+    make_user("berta", password="richtig")
+    response = client.post(reverse("login"), {"username": "berta", "password": "richtig"})
+    assert response["Location"] == "/"
+    page = client.post(reverse("logout"), follow=True, HTTP_ACCEPT_LANGUAGE="de")
+    assert page.request["PATH_INFO"] == reverse("login")
+    assert "Sie sind abgemeldet." in page.content.decode()

@@ -26,6 +26,23 @@
   // After a failed submit the ticks come back from the server; show those rows as removed too.
   rows.querySelectorAll("input[name$='-DELETE']").forEach(markRemoved);
 
+  // The title's counter says how many characters are left, where the browser would silently stop typing.
+  document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+    var input = document.getElementById(counter.dataset.counterFor);
+    var most = parseInt(input.getAttribute("maxlength"), 10);
+    // The limit is checked on the server; without maxlength a paste is kept whole and the counter says "too many".
+    input.removeAttribute("maxlength");
+    function update() {
+      var left = most - input.value.length;
+      var text = left < 0 ? counter.dataset.over.replace("%(over)s", -left)
+        : (left === 1 ? counter.dataset.one : counter.dataset.many).replace("%(left)s", left);
+      counter.textContent = text;
+      counter.classList.toggle("over", left < 0);
+    }
+    input.addEventListener("input", update);
+    update();
+  });
+
   // Leaving the page (a link, the language switch) would drop what was typed: the browser asks first.
   var form = rows.closest("form");
   // A page shown again after a failed save holds typed input that is not stored yet.
