@@ -90,7 +90,8 @@ def gunicorn(**env):
 def _answers(url) -> bool:
     try:
         return requests.get(f"{url}/accounts/login/", timeout=2).status_code == 200
-    except requests.ConnectionError:
+    # Not listening yet, or (on a loaded machine) still importing the app when the first request came: ask again.
+    except (requests.ConnectionError, requests.Timeout):
         return False
 
 

@@ -22,6 +22,10 @@ from tests.servers import ROOT, RedisServer, gunicorn, manage, service_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.real_clock]
 
+# Publishing with Redis hung costs the broker's and the cache's socket timeouts once: 1.8 s measured on an idle CI
+# machine, 2.1 s with the rest of the suite on both cores. Far below the 60 s a hung Redis held it for before.
+HUNG_REDIS_PUBLISH_SECONDS = 3
+
 SWEEPS = (
     "from changes.events import change_events_sweep; from notifications.outbox import outbox_sweep; "
     "from bulletin.digest.addenda import addenda_sweep; "
@@ -91,7 +95,7 @@ def test_with_redis_hung_publishing_is_fast_and_its_follow_up_work_is_done_once_
         listed, list_time = _timed("GET", f"{url}/api/v1/changes/", headers=headers)
         again, again_time = _timed("GET", f"{url}/api/v1/changes/{scene['change'].pk}/", headers=headers)
 
-    assert published.status_code == 200 and publish_time < 2, publish_time
+    assert published.status_code == 200 and publish_time < HUNG_REDIS_PUBLISH_SECONDS, publish_time
     assert listed.status_code == 200 and again.status_code == 200 and max(list_time, again_time) < 2
     # Recorded with the publish, though the broker took nothing: the event, the webhook delivery, the addendum.
     event = ChangeEvent.objects.get(change=scene["change"], kind="published")
@@ -110,7 +114,7 @@ def test_with_redis_down_the_scan_of_a_published_change_runs_once_redis_is_back(
     with gunicorn(**_env(redis)) as url:
         redis.stop()
         published, publish_time = _timed("POST", f"{url}/api/v1/changes/{scene['change'].pk}/publish/", headers=headers)
-    assert published.status_code == 200 and publish_time < 2, publish_time
+    assert published.status_code == 200 and publish_time < HUNG_REDIS_PUBLISH_SECONDS, publish_time
     assert not Flag.objects.exists()
 
     redis.start()
