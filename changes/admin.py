@@ -1,14 +1,12 @@
-from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from changes.forms import TagsField
+from changes.forms import ChangeListsForm
 from changes.models import (
     ApiTokenRate,
     Change,
     ChangeEvent,
-    Channel,
     FactChange,
     FeedToken,
     Membership,
@@ -61,17 +59,8 @@ class FactChangeInline(admin.TabularInline):
         return _is_draft(obj) and super().has_delete_permission(request, obj)
 
 
-class ChangeAdminForm(forms.ModelForm):
-    """The JSON lists as a person edits them: channels as checkboxes, tags as "winter, dhl" (as on the change form);
-    the model's validators still run on the lists. No Meta: the admin builds the form with the fields it shows."""
-
-    channels = forms.MultipleChoiceField(
-        label=_("Channels"),
-        choices=Channel.choices,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one channel.")},
-    )
-    tags = TagsField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
+class ChangeAdminForm(ChangeListsForm):
+    """The lists as on the filing form. No Meta: the admin builds the form with the fields it shows."""
 
 
 @admin.register(Change)

@@ -29,7 +29,10 @@ class TagsField(forms.CharField):
             validate_single_line(tag)
 
 
-class ChangeForm(forms.ModelForm):
+class ChangeListsForm(forms.ModelForm):
+    """A change's JSON lists as a person edits them: channels as checkboxes, tags as "winter, dhl". Shared by the
+    filing form and the admin; the model's validators still run on the lists."""
+
     channels = forms.MultipleChoiceField(
         label=_("Channels"),
         choices=Channel.choices,
@@ -38,6 +41,8 @@ class ChangeForm(forms.ModelForm):
     )
     tags = TagsField(label=_("Tags"), required=False, help_text=_("Separated by commas."))
 
+
+class ChangeForm(ChangeListsForm):
     class Meta:
         model = Change
         fields = [

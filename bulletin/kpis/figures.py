@@ -69,6 +69,10 @@ def _share(hits: int, total: int) -> float | None:
     return round(100 * hits / total, 1) if total else None
 
 
+def _share_true(cell: list[bool]) -> float | None:
+    return _share(sum(cell), len(cell))
+
+
 class _Grid:
     """Values collected per (series key, week index), then reduced to one figure each."""
 
@@ -131,7 +135,7 @@ def _change_kpis(mondays, slugs, teams) -> list[Kpi]:
         Kpi("handover", _("Handovers confirmed in time"), "percent", _(
             "Share of the changes taking effect that week whose handover a support lead confirmed before the day "
             "they took effect. An edit of what customers feel asks for a new confirmation; the last one counts."
-        ), handover.series(lambda cell: _share(sum(cell), len(cell)), teams)),
+        ), handover.series(_share_true, teams)),
         Kpi("acknowledge", _("Time to confirm a handover"), "days", _(
             "Median days from publishing to the support lead's confirmation, over the confirmed changes taking "
             "effect that week."
@@ -172,7 +176,7 @@ def _flag_kpis(mondays, slugs, teams) -> list[Kpi]:
         Kpi("fixed", _("Texts fixed in time"), "percent", _(
             "Share of the flags of changes taking effect that week that were resolved (a re-scan no longer found "
             "the old fact) before the day the change took effect. Dismissed flags do not count."
-        ), fixed.series(lambda cell: _share(sum(cell), len(cell)), teams)),
+        ), fixed.series(_share_true, teams)),
         Kpi("fix_time", _("Time to fix a text"), "days", _(
             "Median days from a flag being opened to its text being fixed, over the resolved flags of changes "
             "taking effect that week."
@@ -199,7 +203,7 @@ def _digest_kpi(mondays, slugs, teams) -> Kpi:
     return Kpi("digest", _("Digest read by Monday 09:00"), "percent", _(
         "Share of today's agents who marked the week's digest as read by 09:00 on its Monday. Weeks without a "
         "digest have no value."
-    ), grid.series(lambda cell: _share(sum(cell), len(cell)), teams))
+    ), grid.series(_share_true, teams))
 
 
 def kpi_report(*, last_day: datetime.date, weeks: int = 12, team: Team | None = None) -> KpiReport:
