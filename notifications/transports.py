@@ -5,11 +5,14 @@ TemporaryFailure (worth another try: timeouts, refused connections, 5xx, 429,
 SMTP 4xx) or PermanentFailure (another try would fail the same way).
 """
 
+import base64
 import hashlib
 import hmac
 import json
+import os
 import re
 import smtplib
+import time
 
 import requests
 from django.conf import settings
@@ -34,8 +37,33 @@ class PermanentFailure(Exception):
 
 
 def sign(secret: str, body: bytes) -> str:
-    """The X-Bulletin-Signature value: HMAC-SHA256 of the exact request body."""
+    """The X-Bulletin-Signature value: HMAC-SHA256 of the exact request body.
+
+    Deprecated for Standard Webhooks (standard_signature); still sent for one release so receivers can move."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+SECRET_PREFIX = "whsec_"
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a subscription's secret: the bytes of a Standard Webhooks secret ("whsec_" and base64), or
+    a secret from before them as its UTF-8 bytes (a receiver verifies those with "whsec_" + base64 of it)."""
+    if secret.startswith(SECRET_PREFIX):
+        return base64.b64decode(secret[len(SECRET_PREFIX):])
+    return secret.encode()
+
+
+def secret_new() -> str:
+    """A Standard Webhooks secret: 24 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(os.urandom(24)).decode()
+
+
+def standard_signature(secret: str, *, message_id: str, timestamp: int, body: bytes) -> str:
+    """The webhook-signature header (Standard Webhooks, v1): HMAC-SHA256 over "id.timestamp.body", base64. The
+    timestamp in the signed content lets a receiver refuse a replay of an old request."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(secret_key(secret), signed, hashlib.sha256).digest()).decode()
 
 
 def message_id(delivery) -> str:
@@ -116,8 +144,17 @@ def send_webhook(delivery) -> int:
         "X-Bulletin-Event": delivery.payload.get("event", ""),
         "X-Bulletin-Delivery": delivery.key,
     }
-    if delivery.subscription.secret:
-        headers["X-Bulletin-Signature"] = sign(delivery.subscription.secret, body)
+    secret = delivery.subscription.secret
+    if secret:
+        # The id stays the same on every attempt, so a receiver drops a copy it already has; the timestamp is
+        # this attempt's, as the standard has it.
+        message_id, timestamp = f"msg_{delivery.pk}", int(time.time())
+        headers["webhook-id"] = message_id
+        headers["webhook-timestamp"] = str(timestamp)
+        headers["webhook-signature"] = standard_signature(
+            secret, message_id=message_id, timestamp=timestamp, body=body
+        )
+        headers["X-Bulletin-Signature"] = sign(secret, body)  # deprecated: see sign()
     return _post(delivery.subscription.target, body, headers)
 
 

@@ -1,5 +1,7 @@
 """POST/GET/DELETE /api/v1/webhooks/: a consumer's own webhooks for change events."""
 
+import base64
+import binascii
 import re
 
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from changes.api.errors import BAD_REQUEST, READ_ERRORS
 from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import TeamSlugField
 from notifications.addresses import host_is_private_literal
+from notifications.transports import SECRET_PREFIX, secret_new
 
 
 class _TeamSlug(TeamSlugField):
@@ -28,12 +31,34 @@ class WebhookSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     url = serializers.URLField(max_length=500, source="target")
     secret = serializers.CharField(
-        write_only=True, min_length=16, max_length=200, help_text=_("Key for the X-Bulletin-Signature HMAC.")
+        required=False, min_length=16, max_length=200,
+        help_text=_(
+            "The signing secret, as Standard Webhooks writes it (whsec_ and base64). Leave it out and Bulletin "
+            "makes one and shows it in this answer, once. A secret of at least 16 characters without the prefix "
+            "still works: verify with whsec_ and the base64 of its UTF-8 bytes."
+        ),
     )
     teams = serializers.ListField(
         child=_TeamSlug(), required=False, max_length=100, help_text=_("Team slugs to hear about; empty for all.")
     )
     created_at = serializers.DateTimeField(read_only=True)
+
+    def validate_secret(self, value):
+        if value.startswith(SECRET_PREFIX):
+            try:
+                key = base64.b64decode(value[len(SECRET_PREFIX):], validate=True)
+            except binascii.Error:
+                raise serializers.ValidationError(_("After whsec_ a secret must be base64.")) from None
+            if len(key) < 16:
+                raise serializers.ValidationError(_("A secret must hold at least 16 bytes."))
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A secret is shown once, in the answer that made it; never when listing.
+        if not self.context.get("show_secret"):
+            data.pop("secret", None)
+        return data
 
     def validate_url(self, value):
         # URLField also takes ftp://; a webhook must be HTTP.
@@ -50,8 +75,12 @@ class WebhookSerializer(serializers.Serializer):
         summary="Register a webhook",
         description=(
             "Bulletin POSTs `change.published`, `change.updated` and `change.withdrawn` events as JSON "
-            "(`type`, `change`, `revision`, `occurred_at`) signed with "
-            "`X-Bulletin-Signature: sha256=<HMAC-SHA256 of the body with your secret>`."
+            "(`type`, `change`, `revision`, `occurred_at`) signed as Standard Webhooks describes: `webhook-id`, "
+            "`webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256 of id.timestamp.body>`, which "
+            "the `standardwebhooks` libraries verify with your `whsec_` secret (and refuse when the timestamp is "
+            "old: a replay). Without a `secret` Bulletin makes one and answers with it once. "
+            "`X-Bulletin-Signature: sha256=<HMAC-SHA256 of the body>` is still sent for one release; it is "
+            "deprecated."
         ),
         responses={201: WebhookSerializer, 400: BAD_REQUEST, **READ_ERRORS},
     ),
@@ -66,14 +95,19 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
     def get_queryset(self):
         return webhooks_of(user=self.request.user)
 
-    def perform_create(self, serializer):
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        serializer.instance = webhook_subscribe(
-            user=self.request.user,
+        made = "secret" not in data  # the receiver needs it once; one it chose itself is not repeated
+        subscription = webhook_subscribe(
+            user=request.user,
             url=data["target"],
-            secret=data["secret"],
+            secret=data["secret"] if not made else secret_new(),
             teams=[team.slug for team in data.get("teams", [])],
         )
+        answer = self.get_serializer(subscription, context={**self.get_serializer_context(), "show_secret": made})
+        return Response(answer.data, status=201)
 
     def destroy(self, request, pk=None):
         # Someone else's webhook, or an id that is not a number, is simply not there.

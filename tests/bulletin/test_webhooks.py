@@ -1,8 +1,10 @@
+import base64
 import json
 
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from standardwebhooks import Webhook
 
 from bulletin.webhooks.events import change_event_fan_out, webhook_subscribe
 from changes import services
@@ -12,6 +14,13 @@ from tests.conftest import wait_for
 from tests.receivers import free_port, start_http_receiver
 
 SECRET = "a-long-enough-secret"
+# How a receiver holds SECRET for the Standard Webhooks library: a secret from before whsec_ is its base64.
+RECEIVER = Webhook("whsec_" + base64.b64encode(SECRET.encode()).decode())
+
+
+def _verified(request) -> dict:
+    """The body, as the receiver's library verifies it; raises WebhookVerificationError when it does not."""
+    return RECEIVER.verify(request["body"], {name.lower(): value for name, value in request["headers"].items()})
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +74,7 @@ def test_a_webhook_for_some_teams_answers_with_their_slugs(api, make_user, team)
         ({"url": "ftp://bot.example/hook", "secret": SECRET}, "url"),
         ({"url": "not a url", "secret": SECRET}, "url"),
         ({"url": "https://bot.example/hook", "secret": "short"}, "secret"),
-        ({"url": "https://bot.example/hook"}, "secret"),
+        ({"url": "https://bot.example/hook", "secret": "whsec_c2hvcnQ="}, "secret"),  # 5 bytes
         ({"url": "https://bot.example/hook", "secret": SECRET, "teams": ["nobody"]}, "teams"),
     ],
 )
@@ -144,7 +153,8 @@ def test_publish_edit_and_withdraw_each_reach_the_webhook_signed(
     ]  # fmt: skip
     assert bodies[1]["change"]["title"] == "Neu" and bodies[1]["change"]["fact_changes"][0]["old_text"] == "alt"
     for request in http_receiver.requests:
-        assert request["headers"]["X-Bulletin-Signature"] == sign(SECRET, request["body"])
+        assert _verified(request) == json.loads(request["body"])
+        assert request["headers"]["X-Bulletin-Signature"] == sign(SECRET, request["body"])  # deprecated
 
 
 def test_server_errors_are_retried_until_delivered(celery_worker, http_receiver, lead, team, make_change, make_user):
@@ -178,6 +188,7 @@ def test_an_outage_of_the_receiver_loses_nothing(celery_worker, lead, team, make
         wait_for(lambda: Delivery.objects.filter(status="delivered").exists())
         assert len(receiver.requests) == 1
         assert receiver.requests[0]["headers"]["X-Bulletin-Signature"] == sign(SECRET, receiver.requests[0]["body"])
+        _verified(receiver.requests[0])
     finally:
         server.shutdown()
         server.server_close()
