@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from notifications.addresses import private_address_of
+from notifications.unsubscribe import UNSUBSCRIBE_URL_MARK, list_headers, unsubscribe_url
 
 HTTP_TIMEOUT = (5, 15)  # connect, read
 
@@ -74,17 +75,19 @@ def message_id(delivery) -> str:
 
 
 def send_email(delivery) -> None:
-    payload = delivery.payload
+    payload, subscription = delivery.payload, delivery.subscription
+    # The payload is the same for every subscriber; the way out is each one's own.
+    own_url = unsubscribe_url(subscription)
     message = EmailMultiAlternatives(
         # One line whatever the payload says: a line break in a header is refused (BadHeaderError) for ever.
         subject=" ".join(payload["subject"].split()),
-        body=payload["text"],
+        body=payload["text"].replace(UNSUBSCRIBE_URL_MARK, own_url),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[payload.get("to") or delivery.subscription.target],
-        headers={"Message-ID": message_id(delivery), **payload.get("headers", {})},
+        to=[payload.get("to") or subscription.target],
+        headers={"Message-ID": message_id(delivery), **payload.get("headers", {}), **list_headers(subscription)},
     )
     if payload.get("html"):
-        message.attach_alternative(payload["html"], "text/html")
+        message.attach_alternative(payload["html"].replace(UNSUBSCRIBE_URL_MARK, own_url), "text/html")
     try:
         message.send()
     except smtplib.SMTPResponseException as error:

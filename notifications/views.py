@@ -3,9 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from notifications.models import Subscription
 from notifications.subscriptions import subscription_email_set, subscriptions_for_display
+from notifications.unsubscribe import subscription_of_token, subscription_unsubscribe
 
 
 @login_required
@@ -31,3 +34,20 @@ def email_subscription(request):
         "notifications/email_subscription.html",
         {"subscriptions": subscriptions_for_display(subscriptions), "subscribed": subscribed},
     )
+
+
+# No login and no cookie: a mail client POSTs here on its own (RFC 8058), and the signed token is the proof.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_one_click(request, token):
+    """GET asks to confirm with one button (a link scanner that follows links must not unsubscribe anyone);
+    POST ends that one subscription and answers 200."""
+    subscription = subscription_of_token(token)
+    if subscription is None:
+        context = {"invalid": True}
+        return render(request, "notifications/unsubscribe.html", context, status=400)
+    done = request.method == "POST"
+    if done:
+        subscription_unsubscribe(subscription)
+    context = {"subscription": subscription, "done": done, "topics": subscriptions_for_display([subscription])}
+    return render(request, "notifications/unsubscribe.html", context)

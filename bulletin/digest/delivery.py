@@ -34,6 +34,7 @@ from notifications.subscriptions import (
     subscription_filter_labels_register,
     subscriptions_for_topic,
 )
+from notifications.unsubscribe import UNSUBSCRIBE_URL_MARK
 
 DIGEST_TOPIC = "digest"
 # An e-mail lists at most this many changes per section (most severe first) and
@@ -91,14 +92,19 @@ def agent_subscriptions_ensure() -> int:
 
 
 def email_footer() -> dict:
-    """How to stop these e-mails, in the active language: a line for the text part, one for the HTML part,
-    and the List-Unsubscribe header mail clients offer as a button."""
-    unsubscribe = settings.SITE_URL + reverse("notifications:email")
+    """How to stop these e-mails, in the active language: a line for the text part and one for the HTML part.
+    Each subscriber's own one-click link replaces the mark when the e-mail is sent (notifications.unsubscribe),
+    which also adds the List-Unsubscribe headers; all subscriptions are managed at /notifications/email/."""
     label = _("Stop these e-mails")
+    manage = settings.SITE_URL + reverse("notifications:email")
+    manage_label = _("All your subscriptions")
     return {
-        "text": f"\n{label}: {unsubscribe}\n",
-        "html": format_html('<p class="unsubscribe"><a href="{}">{}</a></p>', unsubscribe, label),
-        "headers": {"List-Unsubscribe": f"<{unsubscribe}>"},
+        "text": f"\n{label}: {UNSUBSCRIBE_URL_MARK}\n{manage_label}: {manage}\n",
+        "html": format_html(
+            '<p class="unsubscribe"><a href="{}">{}</a> · <a href="{}">{}</a></p>',
+            UNSUBSCRIBE_URL_MARK, label, manage, manage_label,
+        ),
+        "headers": {},
     }
 
 
