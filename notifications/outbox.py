@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 # Celery on Redis redelivers a task whose countdown exceeds the visibility
 # timeout, so longer waits are left to the sweep instead of a countdown.
 LONGEST_COUNTDOWN = 300
+GONE = 410
 
 
 def _queue(delivery_id: int, countdown: float | None = None) -> None:
@@ -107,6 +108,7 @@ def outbox_send(*, delivery_id: int) -> str | None:
     transport = TRANSPORTS[delivery.subscription.kind]
 
     started = time.monotonic()
+    gone = False
     attempt = DeliveryAttempt(delivery=delivery, started_at=now, ok=False)
     countdown = None
     try:
@@ -123,6 +125,9 @@ def outbox_send(*, delivery_id: int) -> str | None:
     except PermanentFailure as failure:
         attempt.status_code, attempt.error, attempt.permanent = failure.status_code, str(failure), True
         delivery.status = Delivery.Status.FAILED
+        gone = failure.status_code == GONE and delivery.subscription.kind != Subscription.Kind.EMAIL
+        if gone:
+            attempt.error += " (the receiver is gone: its subscription is switched off)"
     except Exception as error:  # a bug or bad payload must not leave the row claimed for ever
         logger.exception("Delivery %s crashed", delivery_id)
         attempt.error, attempt.permanent = f"{type(error).__name__}: {error}", True
@@ -136,6 +141,9 @@ def outbox_send(*, delivery_id: int) -> str | None:
     with transaction.atomic():
         attempt.save()
         delivery.save(update_fields=["status", "next_attempt_at", "delivered_at", "last_error"])
+        if gone:
+            # 410 Gone is a receiver saying "stop" (Standard Webhooks, Slack's removed hooks): nothing more is queued.
+            Subscription.objects.filter(pk=delivery.subscription_id).update(active=False)
     if countdown is not None and countdown <= LONGEST_COUNTDOWN:
         _queue(delivery_id, countdown=countdown)
     return delivery.status

@@ -9,6 +9,7 @@ so a signal that is sent again for the same revision sends nothing twice.
 import json
 import logging
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from changes.api.serializers import ChangeSerializer
 from changes.models import Change
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
+from notifications.subscriptions import subscriptions_for_topic
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +45,11 @@ def webhooks_of(*, user):
     return Subscription.objects.filter(kind=Subscription.Kind.WEBHOOK, user=user, active=True).order_by("-created_at")
 
 
-def change_event_payload(*, change: Change, revision: int, event: str) -> dict:
-    """The outbox payload of one change event: the JSON body a receiver gets, and its event name."""
+def change_event_payload(*, change: Change, revision: int, event: str, changed_fields=None) -> dict:
+    """The outbox payload of one change event: the JSON body a receiver gets, and its event name.
+
+    The body carries the change as the API serialises it, its page and, on an update, which fields changed,
+    so a receiver needs no second call."""
     occurred_at = {
         "change.published": change.published_at,
         "change.withdrawn": change.withdrawn_at,
@@ -54,13 +59,16 @@ def change_event_payload(*, change: Change, revision: int, event: str) -> dict:
         "change": ChangeSerializer(change, context={"request": None}).data,
         "revision": revision,
         "occurred_at": occurred_at.isoformat(),
+        "url": settings.SITE_URL + change.get_absolute_url(),
     }
+    if event == "change.updated":
+        body["changed_fields"] = list(changed_fields or [])
     # The outbox stores JSON; dates and lazy strings become plain JSON values here.
     return {"event": event, "body": json.loads(json.dumps(body, cls=DjangoJSONEncoder))}
 
 
 @transaction.atomic
-def change_event_fan_out(*, change: Change, revision: int, event: str) -> int:
+def change_event_fan_out(*, change: Change, revision: int, event: str, changed_fields=None) -> int:
     """Queue `event` for every active webhook that wants this change; return how many were new.
 
     Idempotent per (subscription, change, revision, event).
@@ -68,25 +76,26 @@ def change_event_fan_out(*, change: Change, revision: int, event: str) -> int:
     if event not in EVENTS:
         raise ValueError(f"unknown change event {event!r}")
     change = Change.objects.select_related("team").get(pk=change.pk)
+    # The same rules as e-mail and Slack: active subscriptions of active accounts (or of none).
     subscriptions = [
         subscription
-        for subscription in Subscription.objects.filter(kind=Subscription.Kind.WEBHOOK, active=True)
-        if TOPIC in (subscription.topics or [])
+        for subscription in subscriptions_for_topic(TOPIC)
+        if subscription.kind == Subscription.Kind.WEBHOOK
         and subscription.wants(
             team=change.team.slug, category=change.category, channels=change.channels, tags=change.tags
         )
     ]
     if not subscriptions:
         return 0
-    payload = change_event_payload(change=change, revision=revision, event=event)
+    payload = change_event_payload(change=change, revision=revision, event=event, changed_fields=changed_fields)
     key = f"change:{change.pk}:r{revision}:{event}"
     queued = [outbox_enqueue(subscription=subscription, key=key, payload=payload) for subscription in subscriptions]
     return sum(delivery is not None for delivery in queued)
 
 
 def _receiver(event):
-    def receive(sender, change, revision, **kwargs):
-        change_event_fan_out(change=change, revision=revision, event=event)
+    def receive(sender, change, revision, changed_fields=None, **kwargs):
+        change_event_fan_out(change=change, revision=revision, event=event, changed_fields=changed_fields)
 
     return receive
 

@@ -77,3 +77,14 @@ def test_registering_without_a_secret_answers_with_a_new_one_once(make_user, set
     bad = client.post("/api/v1/webhooks/", {"url": "https://hooks.example.com/x", "secret": "whsec_not base64!!"},
                       format="json")  # fmt: skip
     assert bad.status_code == 400 and "secret" in bad.json()
+
+
+def test_a_receiver_answering_410_gone_switches_its_webhook_off(http_receiver):
+    http_receiver.script = [410]
+    subscription = Subscription.objects.create(kind="webhook", target=http_receiver.url, secret=SECRET, topics=["t"])
+    delivery = outbox_enqueue(subscription=subscription, key="k", payload={"event": "e", "body": {"a": 1}})
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert outbox_send(delivery_id=delivery.pk) == "failed"
+    subscription.refresh_from_db()
+    delivery.refresh_from_db()
+    assert not subscription.active and "gone" in delivery.last_error
