@@ -307,6 +307,7 @@ def demo_seed() -> DemoResult:
     demo_handovers_confirm(leads["support"])
     # Synchronous, so the demo shows flags even before a worker has run.
     flags_rescan_all()
+    demo_this_week_digest(monday)
     return DemoResult(created_people=created_people, created_changes=created_changes, created_texts=created_texts)
 
 
@@ -347,6 +348,13 @@ def demo_history_seed(*, monday: datetime.date, leads: dict) -> int:
     return created
 
 
+def demo_this_week_digest(monday: datetime.date) -> None:
+    """This week's digest, compiled as beat does on Monday morning and marked sent (the demo has no Monday
+    behind it), so its page and addenda work at once. Last, after the flags: they are in it."""
+    this_week = digest_compile(week=week_label(monday)).digest
+    Digest.objects.filter(pk=this_week.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
 def _history_change(*, title, author, team_slug, index, starts, support_lead) -> None:
     notice = HISTORY_NOTICE[index]
     change = change_services.change_create(
@@ -384,7 +392,7 @@ def _history_change(*, title, author, team_slug, index, starts, support_lead) ->
 def _history_digest(monday: datetime.date, weeks_ago: int) -> None:
     digest = digest_compile(week=week_label(monday)).digest
     compiled = timezone.make_aware(datetime.datetime.combine(monday, datetime.time(6)))
-    Digest.objects.filter(pk=digest.pk).update(compiled_at=compiled)
+    Digest.objects.filter(pk=digest.pk).update(compiled_at=compiled, sent_at=compiled)
     agents = get_user_model().objects.filter(username__in=["mia", "tom"]).order_by("username")
     for position, agent in enumerate(agents):
         if (weeks_ago + position) % 4 == 0:

@@ -8,7 +8,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from changes.models import Change, FactChange, Membership, Team
 
@@ -23,6 +23,14 @@ def broker_and_cache_not_paused(monkeypatch):
 
     monkeypatch.setattr(celery, "_broker_paused_until", 0.0)
     monkeypatch.setattr(TokenRateThrottle, "_cache_paused_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
+def language_of_the_service_again():
+    """Each test starts in LANGUAGE_CODE: a page read in German leaves German active in the thread (LocaleMiddleware
+    activates it and nothing deactivates it), and a command run by the next test would answer in German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -134,12 +134,12 @@ def addendum_slack(*, digest: Digest, event: str, after: dict, fields: list[list
 def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Addendum | None:
     """Record (or update the pending) addendum for a change event; None when this week is not affected.
 
-    This week's digest must exist (it was compiled) and the change must touch
-    it before or after the event. Sending is scheduled after commit. Safe to
+    This week's digest must have gone out (compiled is not enough: nobody read a digest that was only
+    compiled) and the change must touch it before or after the event. Sending is scheduled after commit. Safe to
     call concurrently: the partial unique constraint allows one pending row.
     """
     monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
-    digest = Digest.objects.filter(week=week_label(monday)).first()
+    digest = Digest.objects.filter(week=week_label(monday), sent_at__isnull=False).first()
     if digest is None:
         return None
     change = Change.objects.select_related("team").prefetch_related("fact_changes").filter(pk=change_id).first()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -200,7 +200,11 @@ def digest_deliver(*, digest: Digest) -> int:
             cache[filter_key] = None if nothing else _payloads(digest, sections)
         if cache[filter_key] is not None:
             messages.append((subscription, cache[filter_key][subscription.kind]))
-    return len(outbox_enqueue_many(key=key, messages=messages))
+    new = len(outbox_enqueue_many(key=key, messages=messages))
+    if new or already:
+        # Compiled is not sent: the digest went out once its deliveries are recorded (they leave after commit).
+        Digest.objects.filter(pk=digest.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    return new
 
 
 def digest_compile_and_deliver(*, week: str | None = None, send: bool = True) -> int:

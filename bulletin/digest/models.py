@@ -25,6 +25,8 @@ class Digest(models.Model):
     content_hash = models.CharField(max_length=64, editable=False)
     compiled_at = models.DateTimeField(_("compiled at"))
     revision = models.PositiveIntegerField(_("revision"), default=1)
+    # When its deliveries were first recorded: only news after a digest that went out is an addendum.
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-monday"]

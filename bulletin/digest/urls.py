@@ -22,6 +22,7 @@ app_name = "bulletin"
 urlpatterns = [
     path("", views.digest_current, name="digest"),
     path("archive/", views.digest_archive, name="digest-archive"),
+    path("compile/", views.digest_compile_now, name="digest-compile"),
     path("feed/", DigestFeed(), name="digest-feed"),
     path("<isoweek:week>/", views.digest_week, name="digest-week"),
     path("<isoweek:week>/read/", views.digest_mark_read, name="digest-read"),

@@ -33,8 +33,9 @@ def _show(request, week: str):
         raise Http404(_("No such week.")) from None
     digest = Digest.objects.filter(week=week).first()
     if digest is None and week == _current_week():
-        # The current week is compiled on first view (not sent), so the page works before Monday's run.
-        digest = digest_compile(week=week).digest
+        # Reading never compiles or writes: the week is compiled by beat, the command or a staff member here.
+        previous = Digest.objects.filter(monday__lt=week_monday(week)).order_by("-monday").first()
+        return render(request, "bulletin/digest_pending.html", {"week": week, "previous": previous})
     if digest is None:
         raise Http404(_("No digest for this week."))
     context = {
@@ -97,3 +98,14 @@ def digest_mark_read(request, week):
     DigestRead.objects.get_or_create(digest=digest, user=request.user)
     messages.success(request, _("Marked as read."))
     return redirect(digest)
+
+
+@require_POST
+@login_required
+def digest_compile_now(request):
+    """Staff compile this week's digest ahead of Monday's run; it is not sent (beat or the command send it)."""
+    if not request.user.is_staff:
+        raise PermissionDenied(_("Only staff can compile the digest."))
+    digest = digest_compile(week=_current_week()).digest
+    messages.success(request, _("This week's digest is compiled. It goes out with Monday's run."))
+    return redirect(digest.get_absolute_url())

@@ -132,12 +132,33 @@ def test_compile_digest_command_refuses_a_bad_week():
 
 @pytest.fixture
 def compiled_this_week(publish, lead, settings):
-    """This week's digest compiled on Monday morning, with one change in it."""
+    """This week's digest compiled and sent on Monday morning, with one change in it."""
     settings.DIGEST_ADDENDUM_DELAY_SECONDS = 60
     change = publish("Garden furniture", starts=2, user=lead)
     with time_machine.travel(MONDAY_MORNING, tick=False):
-        digest_compile(week=WEEK)
+        digest = digest_compile(week=WEEK).digest
+        # As digest_deliver marks it (tested below), without delivery rows that would crowd the addenda's.
+        Digest.objects.filter(pk=digest.pk).update(sent_at=timezone.now())
     return change
+
+
+def test_a_digest_counts_as_sent_once_its_deliveries_are_recorded_and_only_then_brings_addenda(
+    publish, lead, agent, settings
+):
+    settings.DIGEST_ADDENDUM_DELAY_SECONDS = 60
+    change = publish("Garden furniture", starts=2, user=lead)
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        digest = digest_compile(week=WEEK).digest
+    assert digest.sent_at is None
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=1), tick=False):
+        _edit(change, lead, title="Before anyone got it")
+    assert not Addendum.objects.exists()  # compiled is not sent: nobody has read it
+    with time_machine.travel(MONDAY_MORNING + datetime.timedelta(hours=2), tick=False):
+        digest_deliver(digest=digest)
+        digest.refresh_from_db()
+        assert digest.sent_at == timezone.now()
+        _edit(change, lead, title="After it went out")
+    assert Addendum.objects.count() == 1
 
 
 def _edit(change, user, **data):

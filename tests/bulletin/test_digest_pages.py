@@ -11,7 +11,7 @@ from django.utils import timezone
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.delivery import digest_deliver
 from bulletin.digest.rendering import EMAIL_HEADING_STYLES, sanitize_email_html
-from bulletin.models import DigestRead
+from bulletin.models import Digest, DigestRead
 from changes.feeds import feed_token_for
 from changes.rendering import sanitize_html
 from notifications.models import Delivery, Subscription
@@ -52,13 +52,23 @@ def test_digest_page_shows_the_week_grouped_by_section(client, agent, publish):
     assert "Starting this week" in body and "Garden furniture" in body
 
 
-def test_current_week_is_compiled_on_first_view(client, agent, publish):
+def test_reading_this_week_before_it_is_compiled_writes_nothing_and_staff_may_compile_it(
+    client, agent, staff, publish
+):
     publish("Garden furniture", starts=1)
     client.force_login(agent)
     with time_machine.travel(WEDNESDAY, tick=False):
-        response = client.get("/digest/")
-    assert response.status_code == 200 and "Garden furniture" in response.content.decode()
-    assert not Delivery.objects.exists()
+        response = client.get("/digest/", HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200 and "not compiled yet" in response.content.decode()
+        assert "Compile it now" not in response.content.decode()
+        assert client.post("/digest/compile/").status_code == 403
+        assert client.get("/digest/feed/").status_code in (200, 403)
+    assert not Digest.objects.exists() and not Delivery.objects.exists()
+    client.force_login(staff)
+    with time_machine.travel(WEDNESDAY, tick=False):
+        page = client.post("/digest/compile/", follow=True)
+    assert "Garden furniture" in page.content.decode()
+    assert Digest.objects.get().sent_at is None and not Delivery.objects.exists()  # compiled, not sent
 
 
 @pytest.mark.parametrize("path", ["/digest/2026-W60/", "/digest/2025-W53/", "/digest/2026-W47/", "/digest/nonsense/"])

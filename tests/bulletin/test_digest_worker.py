@@ -81,7 +81,8 @@ def test_three_quick_edits_after_the_digest_send_one_addendum_email(
         team=team, user=lead, status="published", title="Garden furniture",
         effective_from=timezone.localdate() + datetime.timedelta(days=1),
     )
-    digest_compile()
+    digest = digest_compile().digest
+    Digest.objects.filter(pk=digest.pk).update(sent_at=timezone.now())  # it went out this morning
     for days in (2, 3, 4):
         services.change_update(
             change=change, user=lead, data={"effective_from": timezone.localdate() + datetime.timedelta(days=days)}

@@ -56,20 +56,27 @@ def test_no_reminder_once_confirmed_nor_for_someone_who_unsubscribed(soon, lead,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_sends_the_reminder_by_mail(
-    celery_worker, finished_tasks, smtp_sink, soon, lead, support_lead, settings
-):
-    settings.LANGUAGE_CODE = "de"  # the service's language: reminders go to people with no language of their own
+def test_the_worker_sends_the_reminder_by_mail(celery_worker, finished_tasks, smtp_sink, soon, lead, support_lead):
     first = handover_reminders_task.delay()
     wait_for(lambda: first.id in finished_tasks and len(smtp_sink.messages) == 2)
     second = handover_reminders_task.delay()  # beat fires a missed run again on start-up
     wait_for(lambda: second.id in finished_tasks)
     assert len(smtp_sink.messages) == 2
     parsed = email.message_from_bytes(smtp_sink.to(support_lead.email)[0]["content"], policy=email.policy.default)
-    assert parsed["Subject"] == "Übergabe nicht bestätigt: Neue Lieferzeit"
+    assert parsed["Subject"] == "Handover not confirmed: Neue Lieferzeit"  # LANGUAGE_CODE, en in the tests
     assert parsed["Auto-Submitted"] == "auto-generated"
     text = next(p for p in parsed.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
-    assert "in 2 Tagen" in text and f"/changes/{soon.pk}/#handover" in text
+    assert "takes effect in 2 days" in text and f"/changes/{soon.pk}/#handover" in text
+
+
+@pytest.mark.django_db
+def test_the_reminder_speaks_the_services_language(soon, lead, support_lead, settings):
+    # Not in the worker test: a worker thread would keep German as its default for the tests after it.
+    settings.LANGUAGE_CODE = "de"
+    handover_reminders_send(today=timezone.localdate())
+    payload = Delivery.objects.filter(key__startswith="handover-reminder:").first().payload
+    assert payload["subject"] == "Übergabe nicht bestätigt: Neue Lieferzeit"
+    assert "tritt in 2 Tagen in Kraft" in payload["text"]
 
 
 @pytest.mark.django_db

@@ -11,10 +11,11 @@ import time
 
 import pytest
 import requests
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from bulletin.digest.compiling import digest_compile
-from bulletin.models import Addendum, Flag
+from bulletin.models import Addendum, Digest, Flag
 from changes.models import ChangeEvent
 from notifications.models import Delivery, Subscription
 from tests.conftest import wait_for
@@ -46,7 +47,8 @@ def scene(http_receiver, lead, team, make_change, make_text):
     Subscription.objects.create(kind="webhook", target=http_receiver.url, secret="s3cret-s3cret", topics=["change"])
     change = make_change(team=team, user=lead, facts=[("5–7 Werktage", "10–14 Werktage")])
     text = make_text("Wir liefern in 5–7 Werktagen.")
-    digest_compile()  # this week's digest went out, so publishing the change is an addendum
+    # This week's digest went out (as digest_deliver marks it), so publishing the change is an addendum.
+    Digest.objects.filter(pk=digest_compile().digest.pk).update(sent_at=timezone.now())
     return {"change": change, "text": text, "token": Token.objects.create(user=lead).key}
 
 
