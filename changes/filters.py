@@ -1,6 +1,4 @@
 import django_filters
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from changes.models import Category, Change, Channel, Severity, State, Team
@@ -77,11 +75,7 @@ class ChangeListFilter(django_filters.FilterSet):
     def filter_handover(self, queryset, name, value):
         if value == "confirmed":
             return queryset.filter(acknowledged_at__isnull=False)
-        # Change.awaits_handover: published, not ended, not confirmed.
-        today = timezone.localdate()
-        return queryset.filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True).filter(
-            Q(effective_until__isnull=True) | Q(effective_until__gte=today)
-        )
+        return queryset.awaiting_handover()
 
     def filter_this_week(self, queryset, name, value):
         monday, sunday = week_bounds()

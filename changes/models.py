@@ -165,6 +165,14 @@ class ChangeQuerySet(models.QuerySet):
             return self.filter(status=Change.Status.PUBLISHED, effective_until__lt=day)
         return self.filter(status=state)
 
+    def awaiting_handover(self, day: datetime.date | None = None):
+        """Published, not ended on `day` (today by default), and support has not confirmed the handover:
+        Change.awaits_handover as a query."""
+        day = day or timezone.localdate()
+        return self.filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True).filter(
+            Q(effective_until__isnull=True) | Q(effective_until__gte=day)
+        )
+
     def active_on(self, day: datetime.date):
         """Published changes in effect on `day`; an open end counts as still in effect."""
         return self.filter(status=Change.Status.PUBLISHED, effective_from__lte=day).filter(

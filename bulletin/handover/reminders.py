@@ -10,7 +10,6 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,9 +25,8 @@ def handovers_to_remind(today: datetime.date):
     """Published changes taking effect within HANDOVER_REMINDER_DAYS (or in effect), not ended, unconfirmed."""
     last_start = today + datetime.timedelta(days=settings.HANDOVER_REMINDER_DAYS)
     return (
-        Change.objects.filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True)
+        Change.objects.awaiting_handover(today)
         .filter(effective_from__lte=last_start)
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=today))
         .select_related("team", "created_by")
         .order_by("effective_from", "id")
     )

@@ -76,11 +76,7 @@ def _team_flags(user) -> list[TeamFlagCounts]:
 def home_for(user, today: datetime.date) -> Home:
     changes = list(_window(user, today))
     in_effect = [change for change in changes if change.state == State.IN_EFFECT]
-    awaiting = (
-        changes_visible_to(user)
-        .filter(status=Change.Status.PUBLISHED, acknowledged_at__isnull=True)
-        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=today))
-    )
+    awaiting = changes_visible_to(user).awaiting_handover(today)
     handovers = list(awaiting.select_related("team").order_by("effective_from", "id")[:HANDOVERS_LISTED])
     # Change.handover_is_urgent: fewer than BULLETIN_MIN_NOTICE_DAYS days left.
     urgent_until = today + datetime.timedelta(days=settings.BULLETIN_MIN_NOTICE_DAYS - 1)

@@ -21,7 +21,7 @@ class KpiRangeForm(forms.Form):
 
     def range(self) -> dict:
         """kpi_report's arguments from the cleaned data, with the defaults filled in."""
-        data = self.cleaned_data
+        data = self.cleaned_data if self.is_bound else {}  # an unbound form: the page opened without a query
         return {
             "last_day": data.get("until") or timezone.localdate(),
             "weeks": data.get("weeks") or 12,

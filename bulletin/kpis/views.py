@@ -22,8 +22,6 @@ def kpi_page(request):
     form = _checked(request)
     if form.is_bound and not form.is_valid():
         return render(request, "bulletin/kpis.html", {"form": form, "charts": []}, status=400)
-    if not form.is_bound:
-        form.cleaned_data = {}
     report = kpi_report(**form.range())
     query = request.GET.urlencode()
     colours = series_colours(report.team_keys)
@@ -46,8 +44,6 @@ def kpi_csv_download(request, key):
     if form.is_bound and not form.is_valid():
         errors = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
-    if not form.is_bound:
-        form.cleaned_data = {}
     report = kpi_report(**form.range())
     kpi = next((kpi for kpi in report.kpis if kpi.key == key), None)
     if kpi is None:
