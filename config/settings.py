@@ -438,6 +438,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # REDOC_UI_SETTINGS stays unset: with settings, drf-spectacular starts Redoc from an inline script the CSP refuses.
     "COMPONENT_SPLIT_REQUEST": True,
+    # For generated clients (tests/api/test_generated_client.py): English whatever Accept-Language says, operations
+    # named and grouped after the resource (`changes_list` under `changes`, not `v1_changes_list` under `v1`), and
+    # the channel enum named in the singular, as the `channel` filter that shares it.
+    "DEFAULT_GENERATOR_CLASS": "changes.api.schema.EnglishSchemaGenerator",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "changes.models.Channel"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "changes.api.schema.promise_what_is_checked",

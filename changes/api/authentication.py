@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from changes.api.throttling import client_address, window_count
@@ -38,3 +39,24 @@ class TokenAuthentication(authentication.TokenAuthentication):
             return
         if window.count > window.limit:
             raise exceptions.Throttled(wait=window.seconds_left)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The schema's `tokenAuth`: the header and its `Token` prefix, which OpenAPI's `http` schemes cannot name
+    (`bearer` would be another prefix)."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+    priority = 1  # over drf-spectacular's own, which matches every TokenAuthentication
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                "`Authorization: Token <key>` (`python manage.py drf_create_token <user>` prints a key). Generated "
+                "clients default to `Bearer`: build openapi-python-client's `AuthenticatedClient` with "
+                '`prefix="Token"`.'
+            ),
+        }

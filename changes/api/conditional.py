@@ -22,7 +22,7 @@ from django.utils.http import http_date, quote_etag
 
 from changes.permissions import member_team_ids
 
-_VERSION = "1"  # bump when the serialised shape changes, so old ETags stop matching
+_VERSION = "2"  # bump when the serialised shape changes, so old ETags stop matching
 
 
 def seconds_until_midnight(now: datetime.datetime | None = None) -> int:

@@ -5,6 +5,7 @@ import datetime
 import django_filters
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from changes.api.serializers import SLUG
@@ -44,6 +45,22 @@ class _TeamSlugField(forms.ModelChoiceField):
 
 class _TeamFilter(django_filters.ModelChoiceFilter):
     field_class = _TeamSlugField
+
+
+class _OrderingFilter(django_filters.OrderingFilter):
+    """django-filter formats its "(descending)" labels once, at import, in the language active then: the schema
+    in English said "Gültig ab (absteigend)". Here they are formatted when read."""
+
+    def build_choices(self, fields, labels):
+        choices = super().build_choices(fields, labels)
+        ascending = dict(choices[::2])
+        return [
+            (value, lazy(self._descending, str)(ascending[value[1:]]) if value.startswith("-") else label)
+            for value, label in choices
+        ]
+
+    def _descending(self, label) -> str:
+        return str(self.descending_fmt) % label
 
 
 class NotEmptyMixin:
@@ -103,7 +120,7 @@ class ChangeApiFilter(NotEmptyMixin, django_filters.FilterSet):
             "and English on PostgreSQL; each word may also stand inside a longer one)."
         )
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = _OrderingFilter(
         fields=["effective_from", "effective_until", "updated_at", "created_at", "published_at", "title"],
         label=_("Sort order; prefix a field with - for descending."),
     )

@@ -85,6 +85,12 @@ class ChangePagination(PageNumberPagination):
         )
         return super().paginate_queryset(queryset, request, view)
 
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        # `next` and `previous` are always there (null on the last and the first page).
+        answer["required"] = ["count", "next", "previous", "results"]
+        return answer
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -7,12 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
+from changes.fact_values import CURRENCIES, UNITS, fact_value
 from changes.glossary import fact_search_forms, glossary
 from changes.models import Change, Channel, State, Team, state_of, validate_single_line
-from changes.rendering import MARKDOWN_MAX_LENGTH
+from changes.rendering import MARKDOWN_MAX_LENGTH, html_as_plain_text
 
 # Markdown fields have no length limit in the database; the API still refuses
 # novels so one request cannot fill the table.
@@ -68,6 +69,39 @@ class TeamSerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class FactRangeSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="`range`")
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+    unit = serializers.ChoiceField(choices=list(UNITS))
+
+
+class FactAmountSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="`amount`")
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="With two decimals: `4.90`.")
+    currency = serializers.ChoiceField(choices=sorted(set(CURRENCIES.values())), help_text="ISO 4217.")
+
+
+class FactDurationSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="`duration`")
+    value = serializers.IntegerField()
+    unit = serializers.ChoiceField(choices=list(UNITS))
+
+
+# For the schema only: the values are changes.fact_values.fact_value's dicts.
+FACT_VALUE = PolymorphicProxySerializer(
+    component_name="FactValue",
+    serializers={"range": FactRangeSerializer, "amount": FactAmountSerializer, "duration": FactDurationSerializer},
+    resource_type_field_name="kind",
+    many=False,
+)
+_FACT_VALUE_HELP = (
+    "What the {side} wording states, for machines: a range (\"5–7 Werktage\": min 5, max 7, unit business_days), "
+    "an amount (\"4,90 €\": value \"4.90\", currency EUR) or a duration (\"14 Tage\": value 14, unit days); "
+    "null when it states none, several, or numbers that are not one of these."
+)
+
+
 class FactChangeSerializer(serializers.Serializer):
     old_text = serializers.CharField(max_length=200, trim_whitespace=True, validators=[validate_single_line])
     new_text = serializers.CharField(
@@ -79,6 +113,16 @@ class FactChangeSerializer(serializers.Serializer):
         help_text="The forms support texts are searched in for the old wording, as filed first "
         "(\"5 bis 7 Werktage\", \"fünf bis sieben Werktage\", \"5–7 Arbeitstage\" for \"5–7 Werktage\").",
     )
+    old_value = serializers.SerializerMethodField(help_text=_FACT_VALUE_HELP.format(side="old"))
+    new_value = serializers.SerializerMethodField(help_text=_FACT_VALUE_HELP.format(side="new"))
+
+    @extend_schema_field(FACT_VALUE)
+    def get_old_value(self, fact) -> dict | None:
+        return fact_value(fact.old_text)
+
+    @extend_schema_field(FACT_VALUE)
+    def get_new_value(self, fact) -> dict | None:
+        return fact_value(fact.new_text)
 
 
 class ChangeSerializer(serializers.ModelSerializer):
@@ -114,6 +158,13 @@ class ChangeSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True, help_text="Who confirmed the handover (user name)."
     )
     acknowledgement_note = serializers.CharField(read_only=True, help_text="The note given with the confirmation.")
+    customer_impact_text = serializers.SerializerMethodField(
+        help_text="customer_impact as plain text (changes.rendering.markdown_as_plain_text): no Markdown or HTML, "
+        "entities decoded, a link as \"text (url)\", list items starting with \"- \" or \"1. \"."
+    )
+    support_guidance_text = serializers.SerializerMethodField(
+        help_text="support_guidance as plain text, as customer_impact_text."
+    )
 
     # A channel or tag named twice is one channel or tag, as the web form's checkboxes and tag field make it.
     def validate_channels(self, value):
@@ -132,8 +183,10 @@ class ChangeSerializer(serializers.ModelSerializer):
             "category",
             "customer_impact",
             "customer_impact_html",
+            "customer_impact_text",
             "support_guidance",
             "support_guidance_html",
+            "support_guidance_text",
             "effective_from",
             "effective_until",
             "channels",
@@ -165,6 +218,12 @@ class ChangeSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, change) -> str:
         return f"{self._list_url()}{change.pk}/"
+
+    def get_customer_impact_text(self, change) -> str:
+        return html_as_plain_text(change.customer_impact_html)
+
+    def get_support_guidance_text(self, change) -> str:
+        return html_as_plain_text(change.support_guidance_html)
 
     def _list_url(self) -> str:
         # Built once per serializer: with many=True the same child serialises every row.
@@ -202,8 +261,10 @@ class ChangeSerializer(serializers.ModelSerializer):
             "category": row["category"],
             "customer_impact": row["customer_impact"],
             "customer_impact_html": row["customer_impact_html"],
+            "customer_impact_text": html_as_plain_text(row["customer_impact_html"]),
             "support_guidance": row["support_guidance"],
             "support_guidance_html": row["support_guidance_html"],
+            "support_guidance_text": html_as_plain_text(row["support_guidance_html"]),
             "effective_from": _date(row["effective_from"]),
             "effective_until": _date(row["effective_until"]),
             "channels": list(row["channels"]),
@@ -214,7 +275,13 @@ class ChangeSerializer(serializers.ModelSerializer):
                 status=row["status"], effective_from=row["effective_from"], effective_until=row["effective_until"],
                 day=today,
             ),
-            "fact_changes": [{**fact, "search_forms": self._search_forms(fact)} for fact in row["fact_texts"]],
+            "fact_changes": [
+                {
+                    **fact, "search_forms": self._search_forms(fact), "old_value": fact_value(fact["old_text"]),
+                    "new_value": fact_value(fact["new_text"]),
+                }
+                for fact in row["fact_texts"]
+            ],
             "notice_days": notice_days,
             "late": notice_days < settings.BULLETIN_MIN_NOTICE_DAYS,
             "revision": row["revision"],

@@ -16,6 +16,7 @@ from changes.api.errors import BAD_REQUEST, NOT_MODIFIED, READ_ERRORS, WRITE_ERR
 from changes.api.filters import ChangeApiFilter
 from changes.api.pagination import ChangePagination
 from changes.api.parsers import SafeJSONParser
+from changes.api.schema import IF_MODIFIED_SINCE, IF_NONE_MATCH
 from changes.api.serializers import ROW_FIELDS, AcknowledgeSerializer, ChangeSerializer, TeamSerializer
 from changes.api.throttling import throttle_refund
 from changes.models import Change, Team
@@ -58,9 +59,10 @@ class ChangeViewSet(viewsets.GenericViewSet):
         summary="List changes",
         description=(
             "Changes you may see: published and withdrawn ones, plus drafts of your own teams. "
-            "`active_on=D` answers “what is true for customers on D”. Answers carry `ETag` and "
-            "`Last-Modified`; send them back as `If-None-Match` / `If-Modified-Since` to get a 304."
+            "`active_on=D` answers “what is true for customers on D”. Answers carry an `ETag`; send it back as "
+            "`If-None-Match` to get a 304 while the list is unchanged."
         ),
+        parameters=[IF_NONE_MATCH],
         responses={200: ChangeSerializer(many=True), 304: NOT_MODIFIED, 400: BAD_REQUEST, **READ_ERRORS},
     )
     def list(self, request):
@@ -98,7 +100,15 @@ class ChangeViewSet(viewsets.GenericViewSet):
         location = reverse("api:change-detail", args=[change.pk])
         return Response(self.get_serializer(self._fresh(change)).data, status=201, headers={"Location": location})
 
-    @extend_schema(summary="Read a change", responses={200: ChangeSerializer, 304: NOT_MODIFIED, **READ_ERRORS})
+    @extend_schema(
+        summary="Read a change",
+        description=(
+            "Answers carry `ETag` and `Last-Modified`; send them back as `If-None-Match` / `If-Modified-Since` "
+            "to get a 304 while the change is unchanged."
+        ),
+        parameters=[IF_NONE_MATCH, IF_MODIFIED_SINCE],
+        responses={200: ChangeSerializer, 304: NOT_MODIFIED, **READ_ERRORS},
+    )
     def retrieve(self, request, pk=None):
         change = self.get_object()
         validators = detail_validators(change=change, renderer_format=request.accepted_renderer.format)

@@ -78,15 +78,17 @@ def test_a_change_is_serialised_with_the_documented_fields(token_client, consume
     )
     body = token_client(consumer).get(f"{LIST}{change.pk}/").json()
     assert list(body) == [
-        "id", "url", "title", "team", "category", "customer_impact", "customer_impact_html", "support_guidance",
-        "support_guidance_html", "effective_from", "effective_until", "channels", "tags", "severity", "status",
-        "state", "fact_changes", "notice_days", "late", "revision", "published_at", "acknowledged_at",
-        "acknowledged_by", "acknowledgement_note", "created_at", "updated_at",
+        "id", "url", "title", "team", "category", "customer_impact", "customer_impact_html", "customer_impact_text",
+        "support_guidance", "support_guidance_html", "support_guidance_text", "effective_from", "effective_until",
+        "channels", "tags", "severity", "status", "state", "fact_changes", "notice_days", "late", "revision",
+        "published_at", "acknowledged_at", "acknowledged_by", "acknowledgement_note", "created_at", "updated_at",
     ]  # fmt: skip
     assert body["state"] == "planned" and body["acknowledged_at"] is None and body["acknowledged_by"] is None
     assert body["team"] == "einkauf"
     assert body["url"] == f"http://testserver/api/v1/changes/{change.pk}/"
-    assert body["fact_changes"] == [{"old_text": "alt", "new_text": "neu", "search_forms": ["alt"]}]
+    assert body["fact_changes"] == [
+        {"old_text": "alt", "new_text": "neu", "search_forms": ["alt"], "old_value": None, "new_value": None}
+    ]
     assert "javascript" not in body["customer_impact_html"]
     assert body["notice_days"] == 10 and body["late"] is False
 
@@ -162,7 +164,9 @@ def test_lead_edits_and_publishing_raises_revision_on_later_edits(token_client, 
 def test_patch_keeps_the_facts_when_they_are_not_sent(token_client, lead, team, make_change):
     change = make_change(team=team, facts=[("alt", "neu")])
     response = token_client(lead).patch(f"{LIST}{change.pk}/", {"title": "Neu"}, format="json")
-    assert response.json()["fact_changes"] == [{"old_text": "alt", "new_text": "neu", "search_forms": ["alt"]}]
+    assert response.json()["fact_changes"] == [
+        {"old_text": "alt", "new_text": "neu", "search_forms": ["alt"], "old_value": None, "new_value": None}
+    ]
 
 
 def test_patch_cannot_end_a_change_before_it_starts(token_client, lead, team, make_change):
