@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -10,11 +12,27 @@ from changes.models import (
     FactChange,
     FeedToken,
     Membership,
+    Preferences,
     Synonym,
     Team,
 )
 from changes.signals import glossary_changed
 from config.admin import JoinedListsMixin
+
+
+class PreferencesInline(admin.StackedInline):
+    model = Preferences
+    can_delete = False
+    max_num = 1
+
+
+# A person's language is set here as well as in the header's switch: Django's user page with it below.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PersonAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, PreferencesInline]
 
 
 class MembershipInline(admin.TabularInline):

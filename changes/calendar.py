@@ -2,9 +2,13 @@
 
 - An event covers the change's effective window: DTSTART is `effective_from`,
   DTEND the day after `effective_until` (iCalendar's DTEND is exclusive).
-- A change with an open end is shown on its first day only (DTEND the day
-  after `effective_from`): a permanent change starts that day, and an event
-  running for ever would cover every future day of the reader's calendar.
+- A change with an open end runs to a rolling horizon: DTEND is the day after
+  today + CALENDAR_OPEN_END_DAYS (or after its first day, if that lies beyond).
+  A calendar app then shows it on every day it is in effect, the long-started
+  ones too (the API counts them as active today), while the reader's
+  calendar is not covered for ever; each refresh of the subscription moves
+  the end a day on, and the description says "open end" so the bar's last
+  day is not read as the change's.
 - UID is stable per change, SEQUENCE its revision, so an edited change
   replaces the event in the reader's calendar instead of adding a copy.
 - A withdrawn change stays in the feed as STATUS:CANCELLED so calendars
@@ -22,10 +26,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from changes.models import Change
+from changes.models import Category, Change
 from changes.permissions import changes_visible_to
 
 CALENDAR_PAST_DAYS = 180
+# A quarter ahead: beyond the planning a reader does in a calendar, and far past any subscription refresh interval.
+CALENDAR_OPEN_END_DAYS = 90
 ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -46,20 +52,39 @@ def calendar_changes(*, user, team=None, category: str | None = None):
     return queryset
 
 
-def _event(change: Change, host: str) -> icalendar.Event:
+def calendar_name(*, team=None, category: str | None = None) -> str:
+    """The calendar's display name, after its filter: a reader subscribing to several tells them apart."""
+    parts = [team.name] if team is not None else []
+    if category:
+        parts.append(str(Category(category).label))
+    if not parts:
+        return "Bulletin"
+    return _("Bulletin – %(filter)s") % {"filter": ", ".join(parts)}
+
+
+def _event(change: Change, host: str, today: datetime.date) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", f"change-{change.pk}@{host}")
     event.add("dtstamp", change.updated_at)
     event.add("last-modified", change.updated_at)
     event.add("dtstart", change.effective_from)
-    last_day = change.effective_until or change.effective_from
+    if change.effective_until is None:
+        last_day = max(change.effective_from, today + datetime.timedelta(days=CALENDAR_OPEN_END_DAYS))
+    else:
+        last_day = change.effective_until
     event.add("dtend", last_day + ONE_DAY)
     event.add("summary", f"{change.title} ({change.team.name})")
     url = settings.SITE_URL + change.get_absolute_url()
     event.add("url", url)
     lines = [change.customer_impact.strip()]
     if change.effective_until is None:
-        lines.append(_("Open end: in effect from %(day)s.") % {"day": change.effective_from.isoformat()})
+        lines.append(
+            _(
+                "Open end: in effect from %(day)s until further notice. Shown up to %(last)s; each day the calendar "
+                "extends it by one day."
+            )
+            % {"day": change.effective_from.isoformat(), "last": last_day.isoformat()}
+        )
     lines.append(url)
     event.add("description", "\n\n".join(line for line in lines if line))
     event.add("categories", [change.get_category_display()])
@@ -81,9 +106,12 @@ def calendar_build(*, changes, name: str = "Bulletin") -> bytes:
     calendar.add("prodid", "-//Bulletin//Change calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    # No METHOD: a subscribed feed is not an iTIP message (RFC 5546). METHOD:PUBLISH would make the events
+    # scheduling objects that need an ORGANIZER (libical flags each one), and with an ORGANIZER calendar apps show
+    # them as invitations from that address; RFC 5545 (3.7.2) also ties METHOD to a `method=` on the Content-Type.
+    calendar.calendar_name = name  # NAME (RFC 7986) and X-WR-CALNAME, which most apps still read
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    today = timezone.localdate()
     for change in changes:
-        calendar.add_component(_event(change, host))
+        calendar.add_component(_event(change, host, today))
     return calendar.to_ical()

@@ -67,6 +67,23 @@ class Membership(models.Model):
         return f"{self.user} – {self.team} ({self.get_role_display()})"
 
 
+class Preferences(models.Model):
+    """What a person chose for themselves: the language the pages, e-mails and Slack messages to them are in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences", verbose_name=_("user")
+    )
+    # Blank: the service's language (LANGUAGE_CODE), until the person picks one in the header or an admin does.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self):
+        return f"{self.user}: {self.language or settings.LANGUAGE_CODE}"
+
+
 class Category(models.TextChoices):
     DELIVERY_TIME = "delivery_time", _("Delivery time")
     AVAILABILITY = "availability", _("Availability")

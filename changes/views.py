@@ -13,18 +13,19 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from changes import services
-from changes.calendar import calendar_build, calendar_changes
+from changes.calendar import calendar_build, calendar_changes, calendar_name
 from changes.export import changes_csv_lines
 from changes.feeds import feed_token_for, feed_token_rotate, feed_user
 from changes.filters import ChangeListFilter
 from changes.forms import ChangeForm, FactChangeFormSet
 from changes.glossary import fact_search_forms, facts_with_search_forms
+from changes.languages import language_chosen_by
 from changes.models import Category, Team
 from changes.panels import panels_render
 from changes.permissions import can_acknowledge, can_file, can_manage, can_view, changes_visible_to
@@ -229,6 +230,9 @@ def change_calendar(request):
         user = feed_user(key=key)
         if user is None:
             return HttpResponseForbidden(_("This calendar link is no longer valid."), content_type=PLAIN_TEXT)
+        # A calendar app sends no session and its own Accept-Language: the calendar speaks its owner's language.
+        if chosen := language_chosen_by(user):
+            translation.activate(chosen)
     elif request.user.is_authenticated:
         user = request.user
     else:
@@ -242,7 +246,10 @@ def change_calendar(request):
     if category is not None and category not in Category.values:
         return HttpResponseBadRequest(_("category: not a known category."), content_type=PLAIN_TEXT)
 
-    body = calendar_build(changes=calendar_changes(user=user, team=team, category=category))
+    body = calendar_build(
+        changes=calendar_changes(user=user, team=team, category=category),
+        name=calendar_name(team=team, category=category),
+    )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="bulletin.ics"'
     # The URL carries a secret: keep it out of shared caches and the Referer of links.

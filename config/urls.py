@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bulletin.home.views import home
-from changes.accounts import LoginForm
+from changes.accounts import LoginForm, language_set
 from config.api_index import ApiIndexView
 from config.redoc import RedocView, redoc_bundle_view
 
@@ -12,7 +12,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also remembers a logged-in person's choice on their account.
+    path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
     path("changes/", include("changes.urls")),
     path("flags/", include("bulletin.texts.urls")),

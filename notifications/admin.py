@@ -60,12 +60,13 @@ def _joined(name: str, *, empty=None):
 @admin.register(Subscription)
 class SubscriptionAdmin(JoinedListsMixin, admin.ModelAdmin):
     list_display = [
-        "kind", "target", "user", "topic_list", "team_list", "category_list", "channel_list", "tag_list", "active",
-        "created_at",
+        "kind", "target", "user", "scope", "topic_list", "team_list", "category_list", "channel_list", "tag_list",
+        "active", "deactivated_reason", "created_at",
     ]
-    list_filter = ["kind", "active"]
-    search_fields = ["target", "user__username"]
-    autocomplete_fields = ["user"]
+    list_filter = ["kind", "active", "deactivated_reason"]
+    search_fields = ["target", "user__username", "scope"]
+    autocomplete_fields = ["user", "created_by"]
+    readonly_fields = ["deactivated_at", "created_at"]
     joined_lists = {
         "topics": "topic_list", "teams": "team_list", "categories": "category_list", "channels": "channel_list",
         "tags": "tag_list",

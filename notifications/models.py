@@ -4,17 +4,31 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class SubscriptionQuerySet(models.QuerySet):
+    def not_deleted(self):
+        """Without those their owner deleted: the rows stay for their delivery log, and nobody sees them again."""
+        return self.exclude(deactivated_reason=Subscription.Deactivation.DELETED)
+
+
 class Subscription(models.Model):
     """Somewhere to deliver to, and which news it wants.
 
     The filters (teams, categories, channels, tags) are plain data here; the app
     that builds a payload decides what they mean for it. An empty filter means "all".
+
+    `scope` says whose it is, as opaque to notifications as the filters: blank for a person's own (`user`), or
+    a name such as "team:einkauf" that another app registers (subscription_scopes_register) along with who may
+    manage it. A scoped subscription has no owner, so it keeps working when the person who made it leaves.
     """
 
     class Kind(models.TextChoices):
         EMAIL = "email", _("E-mail")
         SLACK = "slack", _("Slack")
         WEBHOOK = "webhook", _("Webhook")
+
+    class Deactivation(models.TextChoices):
+        GONE = "gone", _("the receiver answered 410 Gone")
+        DELETED = "deleted", _("deleted by its owner")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     user = models.ForeignKey(
@@ -39,7 +53,25 @@ class Subscription(models.Model):
     channels = models.JSONField(_("channels"), default=list, blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    scope = models.CharField(
+        _("belongs to"), max_length=100, blank=True, db_index=True,
+        help_text=_("Empty: the owner's own. Otherwise whose it is, e.g. team:einkauf; its managers manage it."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    deactivated_at = models.DateTimeField(_("switched off at"), null=True, blank=True)
+    deactivated_reason = models.CharField(
+        _("switched off because"), max_length=20, choices=Deactivation.choices, blank=True
+    )
+
+    objects = SubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "target"]

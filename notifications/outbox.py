@@ -143,7 +143,11 @@ def outbox_send(*, delivery_id: int) -> str | None:
         delivery.save(update_fields=["status", "next_attempt_at", "delivered_at", "last_error"])
         if gone:
             # 410 Gone is a receiver saying "stop" (Standard Webhooks, Slack's removed hooks): nothing more is queued.
-            Subscription.objects.filter(pk=delivery.subscription_id).update(active=False)
+            # Recorded with when and why, so its managers and the API tell it from one a person switched off;
+            # one already switched off or deleted keeps what it says.
+            Subscription.objects.filter(pk=delivery.subscription_id, active=True).update(
+                active=False, deactivated_at=timezone.now(), deactivated_reason=Subscription.Deactivation.GONE
+            )
     if countdown is not None and countdown <= LONGEST_COUNTDOWN:
         _queue(delivery_id, countdown=countdown)
     return delivery.status

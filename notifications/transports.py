@@ -107,17 +107,26 @@ MALFORMED_ADDRESS = (
 )
 
 
-def _post(url: str, body: bytes, headers: dict) -> int:
+def http_post(url: str, body: bytes, headers: dict) -> requests.Response:
+    """POST once and return the receiver's answer, whatever its status.
+
+    Raises PermanentFailure for an address that is refused or malformed, TemporaryFailure when no answer came
+    (timeout, refused connection). The outbox and a test message from the subscriptions page both send this way.
+    """
     refused = private_address_of(url)
     if refused:
         raise PermanentFailure(f"refused: {url} resolves to the non-public address {refused}")
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
+        return requests.post(url, data=body, headers=headers, timeout=HTTP_TIMEOUT, allow_redirects=False)
     except MALFORMED_ADDRESS as error:
         # No retry makes a malformed address work; say so at once instead of after eight attempts.
         raise PermanentFailure(f"{type(error).__name__}: {error}") from error
     except requests.RequestException as error:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+
+
+def _post(url: str, body: bytes, headers: dict) -> int:
+    response = http_post(url, body, headers)
     code = response.status_code
     if 200 <= code < 300:
         return code
@@ -132,14 +141,16 @@ def _post(url: str, body: bytes, headers: dict) -> int:
     raise PermanentFailure(f"HTTP {code}: {excerpt}", status_code=code)
 
 
-def send_slack(delivery) -> int:
+def slack_request(delivery) -> tuple[bytes, dict]:
+    """The body and headers of the Slack post of `delivery`."""
     payload = {"text": delivery.payload["text"]}
     if delivery.payload.get("blocks"):
         payload["blocks"] = delivery.payload["blocks"]
-    return _post(delivery.subscription.target, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    return json.dumps(payload).encode(), {"Content-Type": "application/json"}
 
 
-def send_webhook(delivery) -> int:
+def webhook_request(delivery) -> tuple[bytes, dict]:
+    """The body and the signed headers of the webhook POST of `delivery` (a saved row: its id signs it)."""
     body = json.dumps(delivery.payload["body"], separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
@@ -158,7 +169,17 @@ def send_webhook(delivery) -> int:
             secret, message_id=message_id, timestamp=timestamp, body=body
         )
         headers["X-Bulletin-Signature"] = sign(secret, body)  # deprecated: see sign()
-    return _post(delivery.subscription.target, body, headers)
+    return body, headers
+
+
+def send_slack(delivery) -> int:
+    return _post(delivery.subscription.target, *slack_request(delivery))
+
+
+def send_webhook(delivery) -> int:
+    return _post(delivery.subscription.target, *webhook_request(delivery))
 
 
 TRANSPORTS = {"email": send_email, "slack": send_slack, "webhook": send_webhook}
+# How each kind that POSTs builds its request (body, headers) for a delivery.
+HTTP_REQUESTS = {"slack": slack_request, "webhook": webhook_request}

@@ -5,6 +5,8 @@ made for another subscription, nor read as any other signed value of the site, a
 subscription. It does not expire: a digest read months later must still unsubscribe.
 """
 
+import re
+from email.message import Message
 from email.utils import parseaddr
 from urllib.parse import quote
 
@@ -15,6 +17,8 @@ from django.urls import reverse
 from notifications.models import Subscription
 
 SALT = "notifications.unsubscribe"
+# The subject of the mailto: link in List-Unsubscribe; what a mail client sends back (RFC 2369).
+_MAIL_SUBJECT = re.compile(r"^\s*(?:re:\s*)?unsubscribe\s+(\S+)\s*$", re.IGNORECASE)
 # Where e-mail bodies put the link of their own subscription; the payload is shared by every subscriber.
 UNSUBSCRIBE_URL_MARK = "{{unsubscribe_url}}"
 
@@ -56,3 +60,13 @@ def list_headers(subscription: Subscription) -> dict[str, str]:
         "Auto-Submitted": "auto-generated",
         "Precedence": "bulk",
     }
+
+
+def unsubscribe_by_mail(message: Message) -> Subscription | None:
+    """End the subscription a mail to the List-Unsubscribe mailto: address names in its subject; None when the
+    subject holds no valid token. The token is the proof, as for the link: the sender's address is not."""
+    match = _MAIL_SUBJECT.match(str(message.get("Subject", "")))
+    subscription = subscription_of_token(match.group(1)) if match else None
+    if subscription is not None:
+        subscription_unsubscribe(subscription)
+    return subscription

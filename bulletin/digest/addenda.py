@@ -12,20 +12,21 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bulletin.digest.delivery import digest_url, email_footer, slack_escape, subscription_wants_entry
+from bulletin.digest.delivery import digest_url, subscription_languages, subscription_wants_entry
 from bulletin.digest.models import Addendum, Digest
-from bulletin.digest.rendering import markdown_as_text, md_escape
 from bulletin.digest.sections import COMING_UP_DAYS, ChangeSection, change_entry, sections_from_json
+from bulletin.messages import message_context, message_render, message_text
 from bulletin.weeks import week_label
 from changes.models import Category, Change, Channel, Severity
-from changes.rendering import render_markdown
+from changes.rendering import markdown_as_plain_text, render_markdown, sanitize_html
 from config.celery import broker_try_again, enqueue_on_commit
 from notifications.models import Subscription
-from notifications.outbox import outbox_enqueue
+from notifications.outbox import outbox_enqueue_many
 from notifications.subscriptions import subscriptions_for_topic
 
 logger = logging.getLogger(__name__)
@@ -93,42 +94,48 @@ def _value(name: str, value) -> str:
     return str(value)
 
 
-def _addendum_parts(*, digest: Digest, event: str, fields: list[list], escape) -> tuple[str, str, list]:
-    """(heading, verb, [(label, old or None, new)]) in the active language, values escaped with `escape`;
-    one line per field: a blank line inside a value would end a list."""
+# Written by leads in Markdown: rendered in HTML, as clean text in the text part and Slack, never shown raw.
+MARKDOWN_FIELDS = {"customer_impact", "support_guidance"}
+
+
+def _side(name: str, value) -> dict:
+    if name in MARKDOWN_FIELDS:
+        return {"text": markdown_as_plain_text(value or "") or "—", "html": render_markdown(value or "")}
+    return {"text": " ".join(_value(name, value).split()), "html": ""}
+
+
+def addendum_context(*, digest: Digest, event: str, after: dict, fields: list[list]) -> dict:
+    """What an addendum says, in the active language, for its templates (page, e-mail, Slack): the change, what
+    happened to it, and one row per field that changed, old → new (a publication: what it says, without blanks)."""
     verb = {
         Addendum.Event.PUBLISHED: _("was published"),
         Addendum.Event.UPDATED: _("was changed"),
         Addendum.Event.WITHDRAWN: _("was withdrawn"),
     }[event]
-    heading = _("Addendum to %(week)s") % {"week": digest.week}  # not inside an f-string: gettext must find it
     rows = []
     for name, old, new in fields:
-        old_text, new_text = (" ".join(escape(_value(name, value)).split()) for value in (old, new))
-        shown_old = None if old is None and event != Addendum.Event.UPDATED else old_text
-        rows.append((FIELD_LABELS[name], shown_old, new_text))
-    return heading, verb, rows
+        if event == Addendum.Event.PUBLISHED and (name == "status" or new in (None, "", [])):
+            continue  # news of a publication says what the change is; "Status: published" says nothing
+        shown_old = old is not None or event == Addendum.Event.UPDATED
+        rows.append(
+            {"label": FIELD_LABELS[name], "old": _side(name, old) if shown_old else None, "new": _side(name, new)}
+        )
+    return {
+        "heading": _("Addendum to %(week)s") % {"week": digest.week},
+        "week": digest.week,
+        "verb": verb,
+        "event": event,
+        "title": after["title"],
+        "team": after["team"],
+        "url": after["url"],
+        "rows": rows,
+        "digest_url": digest_url(digest),
+    }
 
 
-def addendum_markdown(*, digest: Digest, event: str, after: dict, fields: list[list]) -> str:
-    """The addendum as Markdown in the active language; values are escaped, never rendered as Markdown."""
-    heading, verb, rows = _addendum_parts(digest=digest, event=event, fields=fields, escape=md_escape)
-    lines = [
-        f"**{heading}:** [{md_escape(after['title'])}]({after['url']}) ({md_escape(after['team'])}) {verb}.",
-        "",
-    ]
-    for label, old, new in rows:
-        lines.append(f"- **{label}:** {new}" if old is None else f"- **{label}:** <del>{old}</del> → {new}")
-    return "\n".join(lines) + "\n"
-
-
-def addendum_slack(*, digest: Digest, event: str, after: dict, fields: list[list]) -> str:
-    """The addendum in Slack's own markup (*bold*, ~struck~, <url|link>), which knows no Markdown."""
-    heading, verb, rows = _addendum_parts(digest=digest, event=event, fields=fields, escape=slack_escape)
-    lines = [f"*{heading}:* <{after['url']}|{slack_escape(after['title'])}> ({slack_escape(after['team'])}) {verb}."]
-    for label, old, new in rows:
-        lines.append(f"• *{label}:* {new}" if old is None else f"• *{label}:* ~{old}~ → {new}")
-    return "\n".join(lines)
+def addendum_html(context: dict) -> str:
+    """The addendum as the digest page shows it (and stores it): sanitised, Markdown rendered."""
+    return sanitize_html(render_to_string("bulletin/messages/_addendum.html", context))
 
 
 def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Addendum | None:
@@ -166,13 +173,16 @@ def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Adden
             if not (_touches(before, monday) or _touches(after, monday)):
                 return None
             fields = entry_diff(before, after)
+            if before is None and event == Addendum.Event.WITHDRAWN:
+                fields = []  # published and withdrawn before anyone heard of it: there is no news
             with translation.override(settings.LANGUAGE_CODE):
-                markdown = addendum_markdown(digest=digest, event=event, after=after, fields=fields)
+                context = addendum_context(digest=digest, event=event, after=after, fields=fields)
+                text = message_text("addendum", message_context(**context))
             values = {
                 "event": event,
                 "revision": change.revision,
-                "markdown": markdown,
-                "html": render_markdown(markdown),
+                "markdown": text,
+                "html": addendum_html(context),
                 "diff": {"before": before, "after": after, "fields": fields},
             }
             if pending is not None:
@@ -193,37 +203,30 @@ def addendum_record(*, change_id: int, event: str, _retry: bool = True) -> Adden
         return addendum_record(change_id=change_id, event=event, _retry=False)
 
 
-def _payloads(addendum: Addendum) -> dict:
+def addendum_context_of(addendum: Addendum) -> dict:
+    """addendum_context of a recorded addendum, in the active language."""
+    diff = addendum.diff
+    return addendum_context(digest=addendum.digest, event=addendum.event, after=diff["after"], fields=diff["fields"])
+
+
+def _payloads(addendum: Addendum, *, language: str) -> dict:
     url = digest_url(addendum.digest)
-    after = addendum.diff["after"]
-    with translation.override(settings.LANGUAGE_CODE):
-        link_text = _("Read it on the web")
-        footer = email_footer()
-        subject = _("Bulletin %(week)s addendum: %(title)s") % {"week": addendum.digest.week, "title": after["title"]}
-        slack = addendum_slack(
-            digest=addendum.digest, event=addendum.event, after=after, fields=addendum.diff["fields"]
-        )
-    return {
-        Subscription.Kind.EMAIL: {
-            "subject": subject,
-            "text": f"{markdown_as_text(addendum.markdown)}\n{link_text}: {url}\n{footer['text']}",
-            "html": f'{addendum.html}\n<p><a href="{url}">{link_text}</a></p>{footer["html"]}',
-            "headers": footer["headers"],
-        },
-        Subscription.Kind.SLACK: {"text": f"{slack}\n<{url}|{link_text}>"},
-        Subscription.Kind.WEBHOOK: {
-            "event": "digest.addendum",
-            "body": {
-                "type": "digest.addendum",
-                "week": addendum.digest.week,
-                "event": addendum.event,
-                "change": after["id"],
-                "revision": addendum.revision,
-                "fields": addendum.diff["fields"],
-                "url": url,
-            },
+    with translation.override(language):
+        context = addendum_context_of(addendum)
+    payloads = message_render("addendum", context, language=language, more_url=url)
+    payloads[Subscription.Kind.WEBHOOK] = {
+        "event": "digest.addendum",
+        "body": {
+            "type": "digest.addendum",
+            "week": addendum.digest.week,
+            "event": addendum.event,
+            "change": addendum.diff["after"]["id"],
+            "revision": addendum.revision,
+            "fields": addendum.diff["fields"],
+            "url": url,
         },
     }
+    return payloads
 
 
 @transaction.atomic
@@ -245,16 +248,16 @@ def addendum_deliver(*, addendum_id: int) -> int:
     if not addendum.diff.get("fields"):
         return 0
     entries = [entry for entry in (addendum.diff.get("before"), addendum.diff["after"]) if entry]
-    payloads = _payloads(addendum)
-    created = 0
-    for subscription in subscriptions_for_topic(ADDENDUM_TOPIC):
-        wants = subscription_wants_entry(subscription)
-        if not any(wants(entry) for entry in entries):
-            continue
-        key = f"addendum:{addendum.digest.week}:{addendum.pk}"
-        if outbox_enqueue(subscription=subscription, key=key, payload=payloads[subscription.kind]) is not None:
-            created += 1
-    return created
+    subscriptions = [
+        subscription
+        for subscription in subscriptions_for_topic(ADDENDUM_TOPIC)
+        if any(subscription_wants_entry(subscription)(entry) for entry in entries)
+    ]
+    languages = subscription_languages(subscriptions)
+    payloads = {language: _payloads(addendum, language=language) for language in set(languages.values())}
+    key = f"addendum:{addendum.digest.week}:{addendum.pk}"
+    messages = [(s, payloads[languages[s.pk]][s.kind]) for s in subscriptions]
+    return len(outbox_enqueue_many(key=key, messages=messages))
 
 
 def addenda_sweep() -> int:

@@ -13,12 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
 
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.models import Digest
-from bulletin.digest.rendering import digest_html, digest_markdown, markdown_as_text
+from bulletin.digest.rendering import digest_headline, sections_for_display
 from bulletin.digest.sections import (
     ChangeSection,
     Section,
@@ -26,6 +24,8 @@ from bulletin.digest.sections import (
     sections_counts,
     sections_from_json,
 )
+from bulletin.messages import message_render
+from changes.languages import languages_of
 from changes.models import Category, Channel, Membership, Team
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue_many
@@ -34,7 +34,6 @@ from notifications.subscriptions import (
     subscription_filter_labels_register,
     subscriptions_for_topic,
 )
-from notifications.unsubscribe import UNSUBSCRIBE_URL_MARK
 
 DIGEST_TOPIC = "digest"
 # An e-mail lists at most this many changes per section (most severe first) and
@@ -91,79 +90,58 @@ def agent_subscriptions_ensure() -> int:
     return len(created)
 
 
-def email_footer() -> dict:
-    """How to stop these e-mails, in the active language: a line for the text part and one for the HTML part.
-    Each subscriber's own one-click link replaces the mark when the e-mail is sent (notifications.unsubscribe),
-    which also adds the List-Unsubscribe headers; all subscriptions are managed at /notifications/email/."""
-    label = _("Stop these e-mails")
-    manage = settings.SITE_URL + reverse("notifications:email")
-    manage_label = _("All your subscriptions")
-    return {
-        "text": f"\n{label}: {UNSUBSCRIBE_URL_MARK}\n{manage_label}: {manage}\n",
-        "html": format_html(
-            '<p class="unsubscribe"><a href="{}">{}</a> · <a href="{}">{}</a></p>',
-            UNSUBSCRIBE_URL_MARK, label, manage, manage_label,
-        ),
-        "headers": {},
-    }
-
-
 def digest_url(digest: Digest) -> str:
     return settings.SITE_URL + digest.get_absolute_url()
 
 
-def _payloads(digest: Digest, sections: list[Section]) -> dict[str, dict]:
-    """The e-mail, Slack and webhook payloads for one view of the digest (in LANGUAGE_CODE)."""
+def digest_read_url(digest: Digest) -> str:
+    # The page's last "Mark as read" button: a link cannot mark anything itself (a mail scanner would follow it).
+    return f"{digest_url(digest)}#digest-end"
+
+
+def _payloads(digest: Digest, sections: list[Section], *, language: str) -> dict[str, dict]:
+    """The e-mail, Slack and webhook payloads for one view of the digest, written in `language`."""
     url = digest_url(digest)
     counts = sections_counts([section for section in sections if isinstance(section, ChangeSection)])
     change_ids = sections_change_ids(sections)
     sections = [section.limited(EMAIL_ENTRIES_PER_SECTION) for section in sections]
-    with translation.override(settings.LANGUAGE_CODE):
-        compiled = {"week": digest.week, "monday": digest.monday, "compiled_at": digest.compiled_at}
-        markdown = digest_markdown(**compiled, sections=sections)
-        html = digest_html(**compiled, sections=sections, url=url)
-        link_text = _("Read it on the web")
-        subject = _("Bulletin %(week)s: %(starting)d starting, %(coming)d coming up") % {
+    with translation.override(language):
+        context = {
             "week": digest.week,
-            "starting": counts.get("starting", 0),
-            "coming": counts.get("coming", 0),
+            "headline": digest_headline(monday=digest.monday, compiled_at=digest.compiled_at),
+            "counts": counts,
+            "sections": sections_for_display(sections),
+            "digest_url": url,
+            "read_url": digest_read_url(digest),
         }
-        headline = [
-            f"{counts.get(key, 0)} {label}"
-            for key, label in (("starting", _("starting")), ("ending", _("ending")), ("coming", _("coming up")))
-        ]
-        starting = [e for s in sections if s.key == "starting" for g in s.groups for e in g.entries]
-        slack_lines = [f"*{_('Bulletin %(week)s') % {'week': digest.week}}*: " + ", ".join(headline)]
-        slack_lines += [f"• {slack_escape(e['title'])} ({slack_escape(e['team'])})" for e in starting[:5]]
-        slack_lines.append(f"<{url}|{link_text}>")
-        footer = email_footer()
-    return {
-        Subscription.Kind.EMAIL: {
-            "subject": subject,
-            "text": f"{markdown_as_text(markdown)}\n{link_text}: {url}\n{footer['text']}",
-            "html": html + footer["html"],
-            "headers": footer["headers"],
-        },
-        Subscription.Kind.SLACK: {"text": "\n".join(slack_lines)},
-        Subscription.Kind.WEBHOOK: {
-            "event": "digest.compiled",
-            "body": {
-                "type": "digest.compiled",
-                "week": digest.week,
-                "revision": digest.revision,
-                "url": url,
-                "counts": counts,
-                "changes": change_ids,
-                # The whole digest, sections and all, is at the API; a payload per subscriber stays small.
-                "api_url": settings.SITE_URL + reverse("digest-detail", args=[digest.week]),
-            },
+    payloads = message_render("digest", context, language=language, more_url=url)
+    payloads[Subscription.Kind.WEBHOOK] = {
+        "event": "digest.compiled",
+        "body": {
+            "type": "digest.compiled",
+            "week": digest.week,
+            "revision": digest.revision,
+            "url": url,
+            "counts": counts,
+            "changes": change_ids,
+            # The whole digest, sections and all, is at the API; a payload per subscriber stays small.
+            "api_url": settings.SITE_URL + reverse("digest-detail", args=[digest.week]),
         },
     }
+    return payloads
 
 
-def slack_escape(text: str) -> str:
-    # Slack mrkdwn treats &, < and > as control characters.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def subscription_languages(subscriptions: list[Subscription]) -> dict[int, str]:
+    """{subscription id: the language its messages are written in}: a person's own for their e-mail, the
+    service's (LANGUAGE_CODE) for a team's channel or a webhook."""
+    personal = {s.user_id for s in subscriptions if s.user_id and s.kind == Subscription.Kind.EMAIL}
+    people = languages_of(personal)
+    return {
+        s.pk: people.get(s.user_id, settings.LANGUAGE_CODE)
+        if s.kind == Subscription.Kind.EMAIL
+        else settings.LANGUAGE_CODE
+        for s in subscriptions
+    }
 
 
 def delivery_key(digest: Digest) -> str:
@@ -186,10 +164,10 @@ def digest_deliver(*, digest: Digest) -> int:
     stored = sections_from_json(digest.sections)
     cache: dict[tuple, dict | None] = {}
     messages = []
-    for subscription in subscriptions_for_topic(DIGEST_TOPIC):
-        if subscription.pk in already:
-            continue
-        filter_key = _filter_key(subscription)
+    subscriptions = [s for s in subscriptions_for_topic(DIGEST_TOPIC) if s.pk not in already]
+    languages = subscription_languages(subscriptions)
+    for subscription in subscriptions:
+        filter_key = (_filter_key(subscription), languages[subscription.pk])
         if filter_key not in cache:
             sections = stored
             if _has_filters(subscription):
@@ -197,7 +175,7 @@ def digest_deliver(*, digest: Digest) -> int:
                 sections = [section.filtered(wants) for section in stored]
             # A filtered subscription left with nothing is skipped (see the module docstring).
             nothing = _has_filters(subscription) and not sections_change_ids(sections)
-            cache[filter_key] = None if nothing else _payloads(digest, sections)
+            cache[filter_key] = None if nothing else _payloads(digest, sections, language=filter_key[1])
         if cache[filter_key] is not None:
             messages.append((subscription, cache[filter_key][subscription.kind]))
     new = len(outbox_enqueue_many(key=key, messages=messages))

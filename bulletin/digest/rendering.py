@@ -179,8 +179,9 @@ def _entry_for_display(entry: dict) -> dict:
         **entry,
         "effective_from": datetime.date.fromisoformat(entry["effective_from"]),
         "effective_until": datetime.date.fromisoformat(until) if until else None,
-        "channel_labels": [channels.get(c, c) for c in entry["channels"]],
-        "severity_label": severities.get(entry["severity"], entry["severity"]),
+        # Strings, not lazy ones: a text template's join (no autoescaping) cannot join lazy strings.
+        "channel_labels": [str(channels.get(c, c)) for c in entry["channels"]],
+        "severity_label": str(severities.get(entry["severity"], entry["severity"])),
     }
 
 

@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bulletin.digest.addenda import addendum_context_of, addendum_html
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.models import Digest, DigestRead
 from bulletin.digest.rendering import digest_headline, sections_for_display
@@ -43,7 +44,12 @@ def _show(request, week: str):
         "headline": digest_headline(monday=digest.monday, compiled_at=digest.compiled_at),
         "sections": sections_for_display(sections_from_json(digest.sections)),
         "digest_url": digest.get_absolute_url(),
-        "addenda": [a for a in digest.addenda.all() if a.diff.get("fields")],
+        # In the reader's language, from what changed: the stored HTML is in the service's.
+        "addenda": [
+            {"addendum": a, "html": addendum_html(addendum_context_of(a))}
+            for a in digest.addenda.all()
+            if a.diff.get("fields")
+        ],
         "read": DigestRead.objects.filter(digest=digest, user=request.user).first(),
         "is_current": week == _current_week(),
     }

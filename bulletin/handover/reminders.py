@@ -10,10 +10,9 @@ import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext as _
 
+from bulletin.messages import message_render
+from changes.languages import languages_of
 from changes.models import Change, Membership
 from notifications.outbox import outbox_enqueue
 from notifications.subscriptions import subscriptions_email_personal
@@ -32,19 +31,14 @@ def handovers_to_remind(today: datetime.date):
     )
 
 
-def _message(change: Change, today: datetime.date) -> dict:
+def _message(change: Change, today: datetime.date, *, language: str) -> dict:
     context = {
         "change": change,
         "days": (change.effective_from - today).days,
         "url": f"{settings.SITE_URL}{change.get_absolute_url()}#handover",
     }
-    with translation.override(settings.LANGUAGE_CODE):
-        return {
-            "subject": _("Handover not confirmed: %(title)s") % {"title": change.title},
-            "text": render_to_string("bulletin/email/handover_reminder.txt", context),
-            "html": render_to_string("bulletin/email/handover_reminder.html", context),
-            "headers": {"Auto-Submitted": "auto-generated"},
-        }
+    url = context["url"]
+    return message_render("handover_reminder", context, language=language, more_url=url, slack=False)["email"]
 
 
 @transaction.atomic
@@ -61,9 +55,10 @@ def handover_reminders_send(*, today: datetime.date) -> int:
         subscriptions = subscriptions_email_personal(users=list(people.values()), topic=REMINDER_TOPIC)
         if not subscriptions:
             continue
-        payload = _message(change, today)
+        languages = languages_of(subscriptions)  # each person reads it in their own
+        payloads = {language: _message(change, today, language=language) for language in set(languages.values())}
         key = f"handover-reminder:{change.pk}"
-        for subscription in subscriptions.values():
-            if outbox_enqueue(subscription=subscription, key=key, payload=payload) is not None:
+        for user_id, subscription in subscriptions.items():
+            if outbox_enqueue(subscription=subscription, key=key, payload=payloads[languages[user_id]]) is not None:
                 sent += 1
     return sent

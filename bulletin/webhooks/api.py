@@ -5,7 +5,7 @@ import binascii
 import re
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -14,7 +14,8 @@ from bulletin.webhooks.events import webhook_subscribe, webhook_unsubscribe, web
 from changes.api.errors import BAD_REQUEST, READ_ERRORS
 from changes.api.parsers import SafeJSONParser
 from changes.api.serializers import TeamSlugField
-from notifications.addresses import host_is_private_literal
+from notifications.addresses import receiver_url_error
+from notifications.models import Subscription
 from notifications.transports import SECRET_PREFIX, secret_new
 
 
@@ -42,6 +43,19 @@ class WebhookSerializer(serializers.Serializer):
         child=_TeamSlug(), required=False, max_length=100, help_text=_("Team slugs to hear about; empty for all.")
     )
     created_at = serializers.DateTimeField(read_only=True)
+    active = serializers.BooleanField(
+        read_only=True,
+        help_text=_(
+            "False once the receiver answered 410 Gone: Bulletin sends it nothing more. Register the URL again to "
+            "receive events again."
+        ),
+    )
+    deactivated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("When the receiver switched it off; null while it is active.")
+    )
+    deactivated_reason = serializers.SerializerMethodField(
+        help_text=_("Why it was switched off: gone, the receiver answered 410 Gone; null while it is active.")
+    )
 
     def validate_secret(self, value):
         if value.startswith(SECRET_PREFIX):
@@ -53,6 +67,10 @@ class WebhookSerializer(serializers.Serializer):
                 raise serializers.ValidationError(_("A secret must hold at least 16 bytes."))
         return value
 
+    @extend_schema_field(serializers.ChoiceField(choices=[Subscription.Deactivation.GONE.value], allow_null=True))
+    def get_deactivated_reason(self, subscription) -> str | None:
+        return subscription.deactivated_reason or None
+
     def to_representation(self, instance):
         data = super().to_representation(instance)
         # A secret is shown once, in the answer that made it; never when listing.
@@ -61,16 +79,23 @@ class WebhookSerializer(serializers.Serializer):
         return data
 
     def validate_url(self, value):
-        # URLField also takes ftp://; a webhook must be HTTP.
-        if not value.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError(_("Only http and https URLs can receive webhooks."))
-        if host_is_private_literal(value):
-            raise serializers.ValidationError(_("Webhooks must go to a public address, not localhost or a private IP."))
+        # URLField also takes ftp://; a webhook must be HTTP, and not into the service's own network.
+        problem = receiver_url_error(value, kind=Subscription.Kind.WEBHOOK)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Your webhooks", responses={200: WebhookSerializer(many=True), **READ_ERRORS}),
+    list=extend_schema(
+        summary="Your webhooks",
+        description=(
+            "Your webhooks, newest first: the active ones, and those the receiver switched off by answering "
+            "`410 Gone` (`active: false`, with `deactivated_at` and `deactivated_reason: gone`). Deleted ones are "
+            "not listed."
+        ),
+        responses={200: WebhookSerializer(many=True), **READ_ERRORS},
+    ),
     create=extend_schema(
         summary="Register a webhook",
         description=(
@@ -80,7 +105,8 @@ class WebhookSerializer(serializers.Serializer):
             "the `standardwebhooks` libraries verify with your `whsec_` secret (and refuse when the timestamp is "
             "old: a replay). Without a `secret` Bulletin makes one and answers with it once. "
             "`X-Bulletin-Signature: sha256=<HMAC-SHA256 of the body>` is still sent for one release; it is "
-            "deprecated."
+            "deprecated. A receiver that answers `410 Gone` switches its webhook off. A test message sent from "
+            "the subscriptions page has `type: test`."
         ),
         responses={201: WebhookSerializer, 400: BAD_REQUEST, **READ_ERRORS},
     ),

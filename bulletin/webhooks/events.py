@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from changes import signals
@@ -19,7 +20,7 @@ from changes.api.serializers import ChangeSerializer
 from changes.models import Change
 from notifications.models import Subscription
 from notifications.outbox import outbox_enqueue
-from notifications.subscriptions import subscriptions_for_topic
+from notifications.subscriptions import subscription_delete, subscriptions_for_topic
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +31,24 @@ EVENTS = ("change.published", "change.updated", "change.withdrawn")
 def webhook_subscribe(*, user, url: str, secret: str, teams=()) -> Subscription:
     """Register `url` to receive change events signed with `secret`; `teams` (slugs) narrows them, empty for all."""
     return Subscription.objects.create(
-        kind=Subscription.Kind.WEBHOOK, user=user, target=url, secret=secret, topics=[TOPIC], teams=list(teams)
+        kind=Subscription.Kind.WEBHOOK, user=user, created_by=user, target=url, secret=secret, topics=[TOPIC],
+        teams=list(teams),
     )
 
 
 def webhook_unsubscribe(*, subscription: Subscription) -> None:
-    """Stop sending to the webhook. The row stays (inactive) so its delivery log stays readable."""
-    subscription.active = False
-    subscription.save(update_fields=["active"])
+    """Stop sending to the webhook and list it no more. The row stays so its delivery log stays readable."""
+    subscription_delete(subscription=subscription)
 
 
 def webhooks_of(*, user):
-    """The user's active webhooks, newest first."""
-    return Subscription.objects.filter(kind=Subscription.Kind.WEBHOOK, user=user, active=True).order_by("-created_at")
+    """The user's own webhooks, newest first: the active ones and those their receiver switched off (410 Gone), so
+    a consumer sees why nothing arrives; not those the user deleted."""
+    return (
+        Subscription.objects.filter(kind=Subscription.Kind.WEBHOOK, user=user, scope="")
+        .filter(Q(active=True) | Q(deactivated_reason=Subscription.Deactivation.GONE))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def change_event_payload(*, change: Change, revision: int, event: str, changed_fields=None) -> dict:

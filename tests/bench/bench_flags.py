@@ -405,7 +405,7 @@ def _pages(*, rounds: int) -> None:
 
     def page_and_mail():
         digest = Digest.objects.get(pk=compiled.pk)
-        digest_payloads(digest, sections_from_json(digest.sections))
+        digest_payloads(digest, sections_from_json(digest.sections), language=settings.LANGUAGE_CODE)
         assert client.get("/digest/").status_code == 200
 
     figures["digest_s"] = _p50(page_and_mail, rounds)

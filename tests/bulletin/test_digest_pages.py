@@ -326,7 +326,7 @@ def test_email_has_the_header_line_of_the_page(client, agent):
     digest_deliver(digest=digest)
     payload = Delivery.objects.get(subscription__target="a@example.com").payload
     line = "Week 49 · 30 Nov – 6 Dec 2026 · compiled 30 Nov 2026, 06:00"
-    assert f"<p>{line} · <a " in payload["html"]
+    assert re.search(rf'<p style="[^"]*">{line}</p>', payload["html"])  # under the masthead's title
     assert f"\n{line}\n" in payload["text"]
     client.force_login(agent)
     assert _headline(client.get("/digest/2026-W49/", HTTP_ACCEPT_LANGUAGE="en").content.decode()) == line
@@ -337,11 +337,11 @@ def test_email_section_and_category_headings_carry_different_looks(publish):
     Subscription.objects.create(kind="email", target="a@example.com", topics=["digest"])
     digest_deliver(digest=digest_compile(week=WEEK).digest)
     html = Delivery.objects.get(subscription__target="a@example.com").payload["html"]
-    section = re.search(r'<h2 style="([^"]+)">Starting this week', html).group(1)
-    category = re.search(r'<h3 style="([^"]+)">Pricing</h3>', html).group(1)
+    section = re.search(r'<p style="([^"]+)">Starting this week', html).group(1)
+    category = re.search(r'<p style="([^"]+)">Pricing</p>', html).group(1)
     assert "background" in section and "border-left" in section  # a band
     assert "uppercase" in category and "color:#616e7c" in category and "background" not in category  # a grey label
-    assert html.count(f'<h2 style="{section}">') == 5  # every change section, none left plain
+    assert html.count(f'<p style="{section}">') == 5  # every change section, none left plain
 
 
 def test_email_keeps_only_its_own_heading_styles(publish):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bulletin.handover.reminders import handover_reminders_send
 from bulletin.handover.tasks import handover_reminders_task
+from changes.languages import language_choose
 from changes.models import Change
 from changes.services import change_acknowledge
 from notifications.models import Delivery, Subscription
@@ -77,6 +78,20 @@ def test_the_reminder_speaks_the_services_language(soon, lead, support_lead, set
     payload = Delivery.objects.filter(key__startswith="handover-reminder:").first().payload
     assert payload["subject"] == "Übergabe nicht bestätigt: Neue Lieferzeit"
     assert "tritt in 2 Tagen in Kraft" in payload["text"]
+
+
+@pytest.mark.django_db
+def test_each_person_is_reminded_in_their_own_language(soon, lead, support_lead, settings):
+    settings.LANGUAGE_CODE = "de"
+    language_choose(user=support_lead, language="en")
+    handover_reminders_send(today=timezone.localdate())
+    subjects = {
+        d.subscription.user_id: d.payload["subject"] for d in Delivery.objects.filter(key__startswith="handover-")
+    }
+    assert subjects == {
+        lead.pk: "Übergabe nicht bestätigt: Neue Lieferzeit",
+        support_lead.pk: "Handover not confirmed: Neue Lieferzeit",
+    }
 
 
 @pytest.mark.django_db

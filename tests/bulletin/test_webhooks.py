@@ -1,7 +1,10 @@
 import base64
 import json
+import re
 
 import pytest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from standardwebhooks import Webhook
@@ -9,6 +12,7 @@ from standardwebhooks import Webhook
 from bulletin.webhooks.events import change_event_fan_out, webhook_subscribe
 from changes import services
 from notifications.models import Delivery, Subscription
+from notifications.outbox import outbox_send
 from notifications.transports import sign
 from tests.conftest import wait_for
 from tests.receivers import free_port, start_http_receiver
@@ -92,6 +96,37 @@ def test_deleting_stops_ones_own_webhook_only(api, make_user):
     subscription.refresh_from_db()
     assert not subscription.active
     assert api(owner).get("/api/v1/webhooks/").json() == []
+
+
+def test_a_webhook_its_receiver_switched_off_is_listed_with_the_reason_until_deleted(
+    api, make_user, team, make_change, http_receiver
+):
+    http_receiver.script = [410]
+    client = api(make_user("bot"))
+    made = client.post("/api/v1/webhooks/", {"url": http_receiver.url, "secret": SECRET}, format="json").json()
+    assert (made["active"], made["deactivated_at"], made["deactivated_reason"]) == (True, None, None)
+    change_event_fan_out(change=make_change(team=team, status="published"), revision=1, event="change.published")
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    assert outbox_send(delivery_id=delivery.pk) == "failed"  # the receiver answered 410 Gone
+    [listed] = client.get("/api/v1/webhooks/").json()
+    assert (listed["id"], listed["active"], listed["deactivated_reason"]) == (made["id"], False, "gone")
+    assert parse_datetime(listed["deactivated_at"]) <= timezone.now()
+    assert client.delete(f"/api/v1/webhooks/{made['id']}/").status_code == 204
+    assert client.get("/api/v1/webhooks/").json() == []
+
+
+def test_the_schema_declares_why_a_webhook_was_switched_off(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    webhook = schema["components"]["schemas"]["Webhook"]
+    assert {"active", "deactivated_at", "deactivated_reason"} <= set(webhook["required"])
+    properties = webhook["properties"]
+    assert properties["active"] == {**properties["active"], "type": "boolean", "readOnly": True}
+    assert properties["deactivated_at"]["nullable"] is True
+    reason = json.dumps(properties["deactivated_reason"])
+    refs = [ref.rsplit("/", 1)[1] for ref in re.findall(r'"\$ref": "([^"]+)"', reason)]
+    enums = [value for name in refs for value in schema["components"]["schemas"][name].get("enum", [])]
+    assert "gone" in enums and None in enums  # "gone", or null while it is active
 
 
 def test_anonymous_cannot_register(client):
