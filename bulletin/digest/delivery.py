@@ -106,11 +106,13 @@ def _payloads(digest: Digest, sections: list[Section], *, language: str) -> dict
     change_ids = sections_change_ids(sections)
     sections = [section.limited(EMAIL_ENTRIES_PER_SECTION) for section in sections]
     with translation.override(language):
+        shown = sections_for_display(sections)
         context = {
             "week": digest.week,
             "headline": digest_headline(monday=digest.monday, compiled_at=digest.compiled_at),
             "counts": counts,
-            "sections": sections_for_display(sections),
+            "sections": shown,
+            "change_sections": [section for section in shown if section["kind"] == "changes"],
             "digest_url": url,
             "read_url": digest_read_url(digest),
         }

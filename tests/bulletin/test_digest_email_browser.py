@@ -2,10 +2,18 @@
 give it and at a phone's width; nothing runs off the side, severity and the late marker are visible, the links
 to the page and to "Mark as read" are there. Screenshots: /tmp/digest-email-*.png."""
 
-import pytest
+import datetime
 
+import pytest
+import time_machine
+from django.test import TestCase
+from django.utils import timezone
+
+from bulletin.digest.addenda import addendum_deliver
 from bulletin.digest.compiling import digest_compile
 from bulletin.digest.delivery import digest_deliver
+from bulletin.models import Addendum, Digest
+from changes import services
 from notifications.models import Delivery, Subscription
 from tests.bulletin.conftest import WEEK
 
@@ -38,3 +46,24 @@ def test_the_digest_email_reads_well_at_600_px_and_on_a_phone(browser, publish, 
     # The column is the mail layout's, never wider than 600 px, and fills a phone's screen.
     column = page.locator("table[width='600']").first.bounding_box()
     assert column["width"] <= 600 and column["width"] >= min(width, 600) - 1
+
+
+def test_an_addendum_email_shows_before_and_now_with_markdown_rendered_on_a_phone(browser, publish, lead, settings):
+    settings.DIGEST_ADDENDUM_DELAY_SECONDS = 0
+    Subscription.objects.create(kind="email", target="a@example.com", topics=["addendum"])
+    change = publish("Garden furniture", starts=2, user=lead, customer_impact="Delivery takes **5–7 days**.")
+    monday_morning = timezone.make_aware(datetime.datetime(2026, 11, 23, 6, 0))
+    with time_machine.travel(monday_morning, tick=False):
+        Digest.objects.filter(pk=digest_compile(week=WEEK).digest.pk).update(sent_at=timezone.now())
+    with time_machine.travel(monday_morning + datetime.timedelta(hours=2), tick=False):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            services.change_update(change=change, user=lead, data={"customer_impact": "Delivery takes **10–14 days**."})
+        addendum_deliver(addendum_id=Addendum.objects.get().pk)
+    html = Delivery.objects.get().payload["html"]
+
+    page = browser.new_context(viewport={"width": 375, "height": 700}).new_page()
+    page.set_content(html)
+    page.screenshot(path="/tmp/addendum-email-phone.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert page.get_by_text("Before", exact=True).is_visible() and page.get_by_text("Now", exact=True).is_visible()
+    assert page.locator("strong", has_text="10–14 days").is_visible()
