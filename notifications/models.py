@@ -85,6 +85,14 @@ class Subscription(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()}: {self.target}"
 
+    @property
+    def target_masked(self) -> str:
+        """The address as a list shows it: a Slack webhook URL is its own password, so its last part is hidden."""
+        if self.kind != self.Kind.SLACK:
+            return self.target
+        head, _slash, secret = self.target.rstrip("/").rpartition("/")
+        return f"{head}/…{secret[-4:]}" if head and len(secret) > 8 else self.target
+
     def wants(self, *, team: str, category: str, channels=(), tags=()) -> bool:
         """Whether news about something with these attributes passes this subscription's filters."""
         return (

@@ -354,3 +354,14 @@ def test_the_page_in_german(client, lead, team, http_receiver):
     html = response.content.decode()
     assert _field_errors(html, "target") == "Nur http- und https-URLs können Webhooks empfangen."
     assert _field_errors(html, "topics") == "Wählen Sie mindestens eines aus, das gesendet werden soll."
+
+
+def test_the_list_hides_a_slack_urls_secret_part_from_the_page(client, lead, team):
+    secret = "abcdefghijklmnopqrstuvwx"
+    Subscription.objects.create(
+        kind="slack", scope=f"team:{team.slug}", target=f"https://hooks.slack.com/services/T0/B0/{secret}",
+        topics=["digest"],
+    )
+    client.force_login(lead)
+    page = client.get("/notifications/").content.decode()
+    assert "https://hooks.slack.com/services/T0/B0/…uvwx" in page and secret not in page
