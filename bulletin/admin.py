@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.db import models
 
 from bulletin.digest.models import Addendum, Digest, DigestRead
+from bulletin.health.models import Heartbeat
 from bulletin.texts.flags import flags_scan_texts_enqueue
-from bulletin.texts.models import Flag, HelpdeskSync, ImportRun, SupportText
+from bulletin.texts.models import Flag, FullRescan, HelpdeskSync, ImportRun, SupportText
 
 
 @admin.register(SupportText)
@@ -77,3 +78,23 @@ class AddendumAdmin(admin.ModelAdmin):
     list_display = ["digest", "change", "event", "revision", "created_at", "send_after", "sent_at"]
     list_filter = ["event", "digest"]
     readonly_fields = ["digest", "change", "event", "revision", "markdown", "html", "diff", "send_after", "sent_at"]
+
+
+class RecordedByTheServiceAdmin(admin.ModelAdmin):
+    """Rows the service writes for /health/ (beat's heartbeat, the last full re-scan): to read, not to edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(RecordedByTheServiceAdmin):
+    list_display = ["beat_at"]
+
+
+@admin.register(FullRescan)
+class FullRescanAdmin(RecordedByTheServiceAdmin):
+    list_display = ["finished_at", "texts_scanned"]

@@ -4,6 +4,9 @@ Import them from their capability (bulletin.texts.models, bulletin.digest.models
 """
 
 from bulletin.digest.models import Addendum, Digest, DigestRead
-from bulletin.texts.models import Flag, HelpdeskSync, ImportRun, SupportText
+from bulletin.health.models import Heartbeat
+from bulletin.texts.models import Flag, FullRescan, HelpdeskSync, ImportRun, SupportText
 
-__all__ = ["Addendum", "Digest", "DigestRead", "Flag", "HelpdeskSync", "ImportRun", "SupportText"]
+__all__ = [
+    "Addendum", "Digest", "DigestRead", "Flag", "FullRescan", "Heartbeat", "HelpdeskSync", "ImportRun", "SupportText",
+]

@@ -14,6 +14,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,27 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# --- HTTPS (what `check --deploy` asks for) -------------------------------------
+# Secure by default once DEBUG is off; each can be turned off for a deployment that really has no TLS.
+# Plain-HTTP requests are redirected to https://, and cookies travel only over HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Except /health/: a load balancer or monitor may ask gunicorn itself, over plain HTTP; the answer holds no secret.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+# Browsers remember for this long to use HTTPS only (a year); start lower on a first rollout, as a browser that
+# saw the header refuses plain HTTP until it expires. Django sends it on HTTPS answers only.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# Only lets the domain be submitted to the browsers' preload list; nothing is listed without that submission.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Behind a proxy that ends TLS, the request reaches gunicorn as plain HTTP: the proxy's X-Forwarded-Proto says
+# whether the visitor used HTTPS (without it every request would be redirected again, in a loop). Off unless
+# asked for: anyone who can reach gunicorn directly could send the header, so gunicorn listens on loopback only.
+USE_X_FORWARDED_PROTO = env_bool("USE_X_FORWARDED_PROTO", False)
+if USE_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "config.apps.AdminConfig",  # django.contrib.admin with our site (config/admin.py)
     "django.contrib.auth",
@@ -94,6 +117,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    # The request id on log lines and in X-Request-ID (LOGGING, DJANGO_GUID below).
+    "django_guid",
+    # django-health-check: its `health_check` command runs /health/'s checks from the command line (container probes).
+    "health_check",
     "changes",
     "notifications",
     "bulletin",
@@ -104,8 +131,13 @@ INSTALLED_APPS = [
 LOCALE_PATHS = [BASE_DIR / app / "locale" for app in ("changes", "bulletin", "notifications", "config")]
 
 MIDDLEWARE = [
+    # First, so every line a request logs carries its id, a refused request's too (django-guid asks for the top).
+    "django_guid.middleware.guid_middleware",
     "config.middleware.refuse_forms_not_in_utf8",
     "django.middleware.security.SecurityMiddleware",
+    # Static files answered here, before sessions, languages and the database are touched (WhiteNoise asks for
+    # this place: after SecurityMiddleware, so its HTTPS redirect still applies).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,8 +227,26 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
 USE_I18N = True
 USE_TZ = True
 
+# --- Static files -------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the files WhiteNoise serves with DEBUG off (any folder the web process can read).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", "") or BASE_DIR / "staticfiles")
+# With DEBUG off, pages link each file under a name with its content's hash, from the manifest collectstatic
+# writes: browsers keep such a file for ten years, and a new release's file has a new name. It also stores a gzip
+# copy of each file for WhiteNoise to send (no Brotli: its best level made collectstatic 12 s slower here, for
+# API-docs bundles a fifth smaller). Without collectstatic such a page fails, hence the switch (off: files under
+# their own names, no collectstatic; for tests and for trying DEBUG=false locally, not for production).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# No manifest, no collectstatic: WhiteNoise looks up each file in the apps' own folders when asked, as with DEBUG on.
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = not STATIC_MANIFEST
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -246,10 +296,49 @@ else:
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
+# The workers log through LOGGING (one format, the request id), and print what a task prints (the console e-mail
+# backend's messages) as it is, instead of as one log record per write.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Publishing must not wait on a broker that is down: the outbox sweep queues later.
 CELERY_TASK_PUBLISH_RETRY = False
+# Three queues, so that a full re-scan of 100,000 texts never delays an e-mail: each queue has workers of its own
+# in production (config/Procfile.production). A worker started without --queues consumes all three.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in ("default", "deliveries", "scans")]
+# By task name; a task not listed runs on `default`: the sweeps, the heartbeat, the handover reminders and the
+# digest's compilation, which records one outbox row per reader and sends nothing itself (each message is then an
+# outbox_deliver task on `deliveries`, so a long compilation never holds a process that sends).
+CELERY_TASK_ROUTES = {
+    # Work over every support text or a help desk's whole export: CPU-bound, and long.
+    **{
+        name: {"queue": "scans"}
+        for name in (
+            "bulletin.tasks.flags_scan_change_task",
+            "bulletin.tasks.flags_scan_texts_task",
+            "bulletin.tasks.flags_rescan_all_task",
+            "bulletin.tasks.flags_without_parents_sweep_task",
+            "bulletin.tasks.helpdesk_sync_task",
+            "bulletin.tasks.support_texts_import_task",
+        )
+    },
+    # Sending (it waits on mail servers, Slack and webhook receivers, not on the CPU), and the addenda: the late news
+    # of one change, small and urgent, must not wait behind a digest's compilation.
+    **{
+        name: {"queue": "deliveries"}
+        for name in (
+            "notifications.tasks.outbox_deliver",
+            "notifications.tasks.outbox_sweep_task",
+            "bulletin.tasks.addendum_deliver_task",
+            "bulletin.tasks.addenda_sweep_task",
+        )
+    },
+}
+# Exactly one beat may run (a second queues every scheduled task twice). Its schedule file records when each entry
+# last ran, so that a run missed while beat was down is made up once it is back: a path that survives restarts and
+# releases, writable by beat alone. `celery beat` reads it from here unless given --schedule.
+CELERY_BEAT_SCHEDULE_FILENAME = env_str("BEAT_SCHEDULE_PATH", "") or str(BASE_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "notifications.tasks.outbox_sweep_task",
@@ -334,6 +423,25 @@ CELERY_BEAT_SCHEDULE["addenda-sweep"] = {
     "schedule": 60.0,
     "options": {"expires": 50},
 }
+# --- Health (/health/, bulletin/health/checks.py) ---------------------------------
+# Beat queues a heartbeat every minute and a worker of the default queue records it (bulletin/health/heartbeat.py).
+CELERY_BEAT_SCHEDULE["health-heartbeat"] = {
+    "task": "bulletin.tasks.health_heartbeat_task",
+    "schedule": 60.0,
+    "options": {"expires": 50},
+}
+# Older than this, /health/ fails "beat": beat is down, or every worker of the default queue is. Above the one
+# minute between heartbeats plus the 50 s one may wait in the queue.
+HEALTH_BEAT_MAX_AGE_MINUTES = env_int("HEALTH_BEAT_MAX_AGE_MINUTES", 5, minimum=2)
+# A message due to be sent for longer than this fails "outbox". Not lower: Monday's digest to a few thousand
+# readers waits its turn in the queue for a while, and a receiver that fails is retried later (not due meanwhile).
+HEALTH_OUTBOX_MAX_AGE_MINUTES = env_int("HEALTH_OUTBOX_MAX_AGE_MINUTES", 30, minimum=1)
+# The full re-scan runs nightly at 03:30: a day, plus two hours for a long scan or a night that beat restarted.
+HEALTH_RESCAN_MAX_AGE_HOURS = env_int("HEALTH_RESCAN_MAX_AGE_HOURS", 26, minimum=1)
+# The workers' answer to the ping is reused this long (0: never): the ping waits a whole second for every worker
+# to answer, and several monitors may call every few seconds.
+HEALTH_WORKER_CACHE_SECONDS = env_int("HEALTH_WORKER_CACHE_SECONDS", 15, minimum=0, maximum=300)
+
 # --- Help desk live sync -------------------------------------------------------
 # bulletin/texts/syncing.py pulls macros and articles from Zendesk and Freshdesk. A help desk is synced
 # when its address and credentials are set; beat runs each one every HELPDESK_SYNC_MINUTES (0: never).
@@ -469,9 +577,45 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Logging --------------------------------------------------------------------
+# One line per event on stderr (journald, honcho or the container runtime keep them), each with its time, level,
+# logger and the id of the request or task it belongs to ("-" outside one), e.g.
+#   2026-11-23 06:00:01,532 WARNING django.request [3f2a…] Not Found: /changes/999/
+LOG_LEVEL = (env_str("LOG_LEVEL", "INFO") or "").strip().upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL; got {LOG_LEVEL!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "config.log_lines.RequestIdFilter"}},
+    "formatters": {
+        "line": {
+            "()": "config.log_lines.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django gives these handlers of their own: with DEBUG on, every line of theirs was printed twice (by
+        # theirs and by root's), and runserver's request lines had a format of their own. Root prints them now.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # django-guid says for every request whether it came with an id: a line per request that tells nothing.
+        "django_guid": {"level": "WARNING"},
+        # django-health-check logs each failed check with its traceback on every call (a monitor calls every
+        # 10 s); the 503 and the failing check's name are in Django's request line and in the answer.
+        "health_check": {"level": "ERROR"},
+    },
+}
+# The request id: taken from the proxy's X-Request-ID when that is a UUID (nginx's $request_id, Heroku, Envoy), else
+# a new one; sent back in X-Request-ID and handed on to the tasks the request queues.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration()],
 }

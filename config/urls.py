@@ -21,6 +21,8 @@ urlpatterns = [
     path("digest/", include("bulletin.digest.urls")),
     path("kpis/", include("bulletin.kpis.urls")),
     path("notifications/", include("notifications.urls")),
+    # For monitors, without a login (bulletin/health/views.py).
+    path("health/", include("bulletin.health.urls")),
     # /api/v1/ itself, ahead of the includes so none of their routes can shadow it (their routers have no root).
     path("api/v1/", ApiIndexView.as_view(), name="api-index"),
     path("api/v1/", include("changes.api.urls")),

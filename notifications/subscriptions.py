@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -68,6 +69,7 @@ def subscriptions_follow_email(*, user) -> int:
 
 
 
+@transaction.atomic
 def subscriptions_email_personal(*, users, topic: str) -> dict[int, Subscription]:
     """{user id: the e-mail subscription a personal message (a reminder) goes to} for `users`.
 
@@ -75,6 +77,10 @@ def subscriptions_email_personal(*, users, topic: str) -> dict[int, Subscription
     no digests). Someone who unsubscribed (only inactive rows) and accounts without an address get nothing.
     """
     users = [user for user in users if user.is_active and user.email]
+    # Two runs at once (a second beat) each gave a user without a subscription a new one, and the user two copies
+    # of the message: the second waits here until the first has committed, and finds its subscription.
+    locked = get_user_model().objects.select_for_update().filter(pk__in=[user.pk for user in users])
+    list(locked.order_by("pk").values_list("pk", flat=True))
     rows = Subscription.objects.filter(user__in=users, kind=Subscription.Kind.EMAIL).order_by("pk")
     found: dict[int, Subscription] = {}
     unsubscribed = set()

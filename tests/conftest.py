@@ -158,9 +158,13 @@ def celery_worker(transactional_db):
     # What `celery worker` does on start-up: import every tasks module (autodiscovery).
     app.loader.import_default_modules()
     app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20):
+    # All three queues (default, deliveries, scans; this test process's own, tests/settings.py), as the demo's worker.
+    queues = [queue.name for queue in app.conf.task_queues]
+    with start_worker(
+        app, pool="solo", queues=queues, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=20
+    ):
         yield app
-    app.control.purge()  # the queue is this process's own; leave nothing in Redis
+    app.control.purge()  # the queues are this process's own; leave nothing in Redis
 
 
 class FakeBroker:

@@ -12,8 +12,21 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret")
 os.environ.setdefault("ALLOWED_HOSTS", "*")
 os.environ.setdefault("LANGUAGE_CODE", "en")
+# The tests speak plain HTTP (test client, live server, the gunicorn they start), and the processes they start
+# (which inherit this environment) serve pages without running collectstatic first. tests/test_production_serving.py
+# and tests/test_deploy_check.py run the production environment as it is.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+
+from kombu import Exchange, Queue
 
 from config.settings import *  # noqa: F403
+
+# No collectstatic, so WhiteNoise serves the apps' own folders; an empty STATIC_ROOT keeps it (here and in the
+# processes the tests start) from warning on every start that there is none.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
 # The tests' HTTP receivers listen on 127.0.0.1; tests of the guard turn this off again.
 NOTIFICATIONS_ALLOW_PRIVATE_HOSTS = True
@@ -35,5 +48,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # Test processes running at once (pytest-xdist, or two runs on one machine) share one Redis: each
-# gets its own queue, or one process's worker would run another's tasks against a database it cannot see.
-CELERY_TASK_DEFAULT_QUEUE = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+# gets its own queues, or one process's worker would run another's tasks against a database it cannot see.
+# A worker or beat a test starts as a process of its own is given the test's prefix (TEST_QUEUE_PREFIX).
+TEST_QUEUE_PREFIX = os.environ.get("TEST_QUEUE_PREFIX") or (
+    f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}-"
+)
+CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE_PREFIX + CELERY_TASK_DEFAULT_QUEUE  # noqa: F405
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (TEST_QUEUE_PREFIX + queue.name for queue in CELERY_TASK_QUEUES)  # noqa: F405
+]
+CELERY_TASK_ROUTES = {
+    task: {"queue": TEST_QUEUE_PREFIX + route["queue"]}
+    for task, route in CELERY_TASK_ROUTES.items()  # noqa: F405
+}

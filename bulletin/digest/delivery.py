@@ -158,6 +158,9 @@ def digest_deliver(*, digest: Digest) -> int:
     subscription, so running this again (or after a crash) sends nothing twice.
     Sending happens in the outbox task after commit.
     """
+    # Two deliveries at once (a second beat) each subscribed the agents who had no subscription yet, and sent
+    # them two digests: the second waits here until the first has committed, and then finds nothing new to do.
+    list(Digest.objects.select_for_update().filter(pk=digest.pk).values_list("pk", flat=True))
     agent_subscriptions_ensure()
     key = delivery_key(digest)
     already = set(

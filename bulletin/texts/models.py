@@ -200,6 +200,25 @@ class Flag(models.Model):
         )
 
 
+class FullRescan(models.Model):
+    """When the last full re-scan of the flags finished, in one row (flags.flags_rescan_all writes it).
+
+    /health/ fails when it is older than HEALTH_RESCAN_MAX_AGE_HOURS: beat runs one every night.
+    """
+
+    ROW = 1
+
+    finished_at = models.DateTimeField(_("finished at"))
+    texts_scanned = models.PositiveIntegerField(_("texts scanned"), default=0)
+
+    class Meta:
+        verbose_name = _("full re-scan")
+        verbose_name_plural = _("full re-scans")
+
+    def __str__(self):
+        return f"{self.finished_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
 class ImportRun(models.Model):
     """One import of help-desk files started from the import page; the worker reports its progress here."""
 

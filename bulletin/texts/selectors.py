@@ -1,5 +1,6 @@
 """Reading flags and support texts for pages, the API and other capabilities (the digest reads flags here)."""
 
+import datetime
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from django.utils.html import escape, format_html, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 from bulletin.texts.flag_spots import flag_spot_locate
-from bulletin.texts.models import Flag, SupportText
+from bulletin.texts.models import Flag, FullRescan, SupportText
 from bulletin.texts.normalising import display_text, looks_like_html
 from changes.glossary import glossary
 from changes.permissions import changes_visible_to
@@ -227,3 +228,9 @@ def flags_for_digest(*, changes, limit: int) -> tuple[list[TeamFlags], int]:
         team = flag.support_text.owner_team
         groups.setdefault(team.pk if team else None, TeamFlags(team=team)).flags.append(flag)
     return list(groups.values()), open_flags.count()
+
+
+def flags_rescan_last_finished() -> datetime.datetime | None:
+    """When the last full re-scan (beat's nightly one, or one a large import asked for) finished; None before the
+    first. One query by primary key."""
+    return FullRescan.objects.filter(pk=FullRescan.ROW).values_list("finished_at", flat=True).first()

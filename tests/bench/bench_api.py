@@ -1,19 +1,28 @@
 """Benchmark: GET /api/v1/changes/?active_on=D&page_size=50 against a bare .values() floor view.
 
 Seeds 20,000 changes into their own PostgreSQL database, starts gunicorn with
-2 workers on the real settings (DEBUG off), and drives each URL for 30 s with
-wrk (or, where wrk is missing, a Python thread pool). Prints requests per
-second and p50/p99 latency of both and the API/floor ratio (target ≥ 0.5).
+2 workers on the real settings (DEBUG off, config/gunicorn.py where it exists,
+requests marked HTTPS by the proxy as in production), and drives each URL for
+30 s with wrk (or, where wrk is missing, a Python thread pool). Prints requests
+per second and p50/p99 latency of both and the API/floor ratio (target ≥ 0.5).
 
     python tests/bench/bench_api.py            # from the project folder
     BENCH_SECONDS=10 BENCH_CONNECTIONS=4 python tests/bench/bench_api.py
+    BENCH_WORKERS=2,4 python tests/bench/bench_api.py    # scale-out: adds the ratio 4 workers / 2 workers
+
+With several BENCH_WORKERS, one gunicorn per count runs at once (on BENCH_PORT,
+BENCH_PORT + 1, ...) and the rounds alternate over every count and URL, so the
+ratio between counts comes from one run under one load. Each round also says
+how many cores other work on the machine took meanwhile.
 
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bulletin_bench,
 created if missing), REDIS_URL (default redis://127.0.0.1:6379/2; the throttle
-counts in it, at a rate too high to ever trip), BENCH_SECONDS (30),
-BENCH_CONNECTIONS (4), BENCH_PORT (8765).
+counts in it, at a rate too high to ever trip), BENCH_SECONDS (30 per URL and
+worker count), BENCH_WORKERS (2), BENCH_CONNECTIONS (4, or twice the largest
+worker count if that is more), BENCH_PORT (8765).
 """
 
+import contextlib
 import datetime
 import http.client
 import json
@@ -26,6 +35,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -39,7 +49,10 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
 # The SECONDS per URL are split into ROUNDS that alternate floor and API, so a
 # burst of other load on the machine hits both alike.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+WORKERS = [int(count) for count in os.environ.get("BENCH_WORKERS", "2").split(",")]
+# A sync worker serves one request at a time and sits idle while its answer travels and the next request comes in:
+# the client keeps twice as many requests in flight as the most workers measured, the same for every count.
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", str(max(4, 2 * max(WORKERS)))))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 CHANGES = 20_000
 
@@ -53,8 +66,12 @@ os.environ.update(
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "API_THROTTLE_RATE": "1000000000/hour",
         "LOG_LEVEL": "WARNING",
+        # Behind the proxy, as in production: it ends TLS and says so, and Django (DEBUG off) redirects plain HTTP.
+        "USE_X_FORWARDED_PROTO": "true",
     }
 )
+BEHIND_THE_PROXY = {"X-Forwarded-Proto": "https"}
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.py"
 
 
 def database_create() -> None:
@@ -145,6 +162,20 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
     raise SystemExit(f"gunicorn did not listen on {port}")
 
 
+def gunicorn_start(workers: int, port: int, log) -> subprocess.Popen:
+    """The production configuration where it exists (flags given here win over it), else gunicorn's defaults."""
+    config = ["-c", str(GUNICORN_CONFIG)] if GUNICORN_CONFIG.exists() else []
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *config, "-w", str(workers), "-b", f"127.0.0.1:{port}", "config.wsgi"],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        # The access log is written as in production and dropped; errors go to a file, not a pipe nobody reads
+        # (a full pipe would stop the server).
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+
+
 def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
@@ -200,6 +231,68 @@ def load_python(url: str, headers: dict, seconds: int) -> dict:
     }
 
 
+class OtherWork:
+    """CPU the rest of the machine used while a round ran, in cores: all busy time less this benchmark's own
+    processes (itself, gunicorn, wrk, the PostgreSQL backends of its database). The load average cannot tell: the
+    benchmark raises it too. Linux only (/proc).
+    """
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __enter__(self):
+        self.started, self.busy, self.processes = time.monotonic(), self._busy(), self._processes()
+        return self
+
+    def __exit__(self, *exc_info):
+        seconds = time.monotonic() - self.started
+        processes = self._processes()
+        ours = self._tree(processes, os.getpid()) | self._backends(processes)
+        accounted = sum(processes[pid][2] - self.processes.get(pid, (0, "", 0.0))[2] for pid in ours)
+        self.cores = max(0.0, self._busy() - self.busy - accounted) / seconds if seconds else 0.0
+
+    def _busy(self) -> float:
+        try:
+            fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        except OSError:
+            return 0.0
+        # user, nice, system, irq, softirq: not idle, iowait, nor steal (the hypervisor's).
+        return (sum(fields[:7]) - fields[3] - fields[4]) / self.TICKS
+
+    def _processes(self) -> dict[int, tuple[int, str, float]]:
+        """pid: (parent pid, name, CPU seconds with its reaped children's) of every process now."""
+        found = {}
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            cpu = sum(int(value) for value in fields[11:15]) / self.TICKS
+            found[int(entry.name)] = (int(fields[1]), stat[stat.index("(") + 1 : stat.rindex(")")], cpu)
+        return found
+
+    @staticmethod
+    def _backends(processes: dict) -> set[int]:
+        """PostgreSQL names each backend's database in its title: `postgres: 15/main: user database host(port) …`."""
+        database = f" {urlsplit(DATABASE_URL).path.lstrip('/')} "
+        found = set()
+        for pid, (_parent, name, _cpu) in processes.items():
+            if name == "postgres":
+                with contextlib.suppress(OSError):
+                    if database in Path(f"/proc/{pid}/cmdline").read_text():
+                        found.add(pid)
+        return found
+
+    @staticmethod
+    def _tree(processes: dict, root: int) -> set[int]:
+        tree, added = {root}, True
+        while added:
+            children = {pid for pid, (parent, _name, _cpu) in processes.items() if parent in tree} - tree
+            tree |= children
+            added = bool(children)
+        return tree
+
+
 def main() -> None:
     import django
 
@@ -207,61 +300,91 @@ def main() -> None:
     django.setup()
     from django.utils import timezone
 
+    # Stopped from outside (kill, a timeout): the servers are stopped too, by the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     today = timezone.localdate()
     token = seed(today)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{PORT}", "config.wsgi:application"],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for_port(PORT)
-        query = f"active_on={today.isoformat()}&page_size=50"
-        api = f"http://127.0.0.1:{PORT}/api/v1/changes/?{query}"
-        floor = f"http://127.0.0.1:{PORT}/bench/floor/?{query}"
-        headers = {"Authorization": f"Token {token}"}
+    with tempfile.TemporaryFile(mode="w+") as log:
+        ports = {workers: PORT + number for number, workers in enumerate(WORKERS)}
+        servers = [gunicorn_start(workers, port, log) for workers, port in ports.items()]
+        try:
+            for server, port in zip(servers, ports.values(), strict=True):
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise SystemExit(f"gunicorn stopped at once:\n{log.read()[-3000:]}")
+                wait_for_port(port)
+            query = f"active_on={today.isoformat()}&page_size=50"
+            headers = {"Authorization": f"Token {token}", **BEHIND_THE_PROXY}
+            urls = {
+                workers: {
+                    "floor": (f"http://127.0.0.1:{port}/bench/floor/?{query}", BEHIND_THE_PROXY),
+                    "api": (f"http://127.0.0.1:{port}/api/v1/changes/?{query}", headers),
+                }
+                for workers, port in ports.items()
+            }
 
-        connection = http.client.HTTPConnection("127.0.0.1", PORT)
-        connection.request("GET", urlsplit(api).path + "?" + query, headers=headers)
-        api_body = json.loads(connection.getresponse().read())
-        connection.request("GET", urlsplit(floor).path + "?" + query)
-        floor_body = json.loads(connection.getresponse().read())
-        assert [row["id"] for row in api_body["results"]] == [row["id"] for row in floor_body["results"]]
-        assert len(api_body["results"]) == 50, api_body
+            for port in ports.values():
+                connection = http.client.HTTPConnection("127.0.0.1", port)
+                connection.request("GET", f"/api/v1/changes/?{query}", headers=headers)
+                api_body = json.loads(connection.getresponse().read())
+                connection.request("GET", f"/bench/floor/?{query}", headers=BEHIND_THE_PROXY)
+                floor_body = json.loads(connection.getresponse().read())
+                assert [row["id"] for row in api_body["results"]] == [row["id"] for row in floor_body["results"]]
+                assert len(api_body["results"]) == 50, api_body
 
-        load = load_wrk if shutil.which("wrk") else load_python
-        tool = "wrk" if load is load_wrk else "python threads"
-        seconds = max(1, SECONDS // ROUNDS)
-        print(
-            f"{CHANGES} changes, {api_body['count']} active on {today}; gunicorn 2 workers; {tool}, "
-            f"{CONNECTIONS} connections; {ROUNDS} alternating rounds of {seconds} s per URL",
-            flush=True,
-        )
-        rounds = {"floor": [], "api": []}
-        for number in range(ROUNDS):
-            for name, url, sent in (("floor", floor, {}), ("api", api, headers)):
-                result = load(url, sent, seconds)
-                rounds[name].append(result)
+            load = load_wrk if shutil.which("wrk") else load_python
+            tool = "wrk" if load is load_wrk else "python threads"
+            seconds = max(1, SECONDS // ROUNDS)
+            counts = " and ".join(str(workers) for workers in WORKERS)
+            print(
+                f"{CHANGES} changes, {api_body['count']} active on {today}; gunicorn {counts} workers "
+                f"({'config/gunicorn.py' if GUNICORN_CONFIG.exists() else 'plain flags'}); {tool}, "
+                f"{CONNECTIONS} connections; {ROUNDS} alternating rounds of {seconds} s per URL and worker count; "
+                f"load average at the start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs",
+                flush=True,
+            )
+            rounds = {(workers, name): [] for workers in WORKERS for name in ("floor", "api")}
+            for number in range(ROUNDS):
+                for workers in WORKERS:
+                    for name, (url, sent) in urls[workers].items():
+                        with OtherWork() as other:
+                            result = load(url, sent, seconds)
+                        result["others"] = other.cores
+                        rounds[workers, name].append(result)
+                        print(
+                            f"  round {number + 1} {workers} workers {name:6}{result['rps']:>9.1f} req/s"
+                            f"  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms  errors {result['errors']}"
+                            # A round during which other work took a core's share is not comparable.
+                            f"  others {result['others']:.2f} cores",
+                            flush=True,
+                        )
+            print(f"{'':18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}   (p50/p99: median over rounds)")
+            totals = {}
+            for (workers, name), results in rounds.items():
+                totals[workers, name] = sum(result["requests"] for result in results) / (seconds * len(results))
+                p50 = statistics.median(result["p50"] for result in results)
+                p99 = statistics.median(result["p99"] for result in results)
+                errors = sum(result["errors"] for result in results)
+                print(f"{workers} workers {name:8}{totals[workers, name]:>10.1f}{p50:>10.2f}{p99:>10.2f}{errors:>8}")
+            for workers in WORKERS:
+                ratio = totals[workers, "api"] / totals[workers, "floor"]
+                print(f"API / floor with {workers} workers: {ratio:.2f} (target >= 0.50)")
+            for workers in WORKERS[1:]:
+                first = WORKERS[0]
                 print(
-                    f"  round {number + 1} {name:6}{result['rps']:>9.1f} req/s  p50 {result['p50']:7.2f} ms"
-                    f"  p99 {result['p99']:7.2f} ms  errors {result['errors']}",
-                    flush=True,
+                    f"{workers} workers / {first} workers: API {totals[workers, 'api'] / totals[first, 'api']:.2f}, "
+                    f"floor {totals[workers, 'floor'] / totals[first, 'floor']:.2f}"
                 )
-        print(f"{'':8}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}   (p50/p99: median over rounds)")
-        totals = {}
-        for name, results in rounds.items():
-            totals[name] = sum(result["requests"] for result in results) / (seconds * len(results))
-            p50 = statistics.median(result["p50"] for result in results)
-            p99 = statistics.median(result["p99"] for result in results)
-            errors = sum(result["errors"] for result in results)
-            print(f"{name:8}{totals[name]:>10.1f}{p50:>10.2f}{p99:>10.2f}{errors:>8}")
-        print(f"API / floor: {totals['api'] / totals['floor']:.2f} (target >= 0.50)")
-        print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+            others = [result["others"] for results in rounds.values() for result in results]
+            print(
+                f"other work during the rounds: {statistics.mean(others):.2f} cores on average, at most "
+                f"{max(others):.2f}; load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+            )
+        finally:
+            for server in servers:
+                server.send_signal(signal.SIGTERM)
+            for server in servers:
+                server.wait(timeout=30)
 
 
 if __name__ == "__main__":

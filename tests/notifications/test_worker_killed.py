@@ -27,7 +27,8 @@ def _worker() -> subprocess.Popen:
     }
     command = [
         sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-        "-Q", app.conf.task_default_queue, "--without-heartbeat", "--without-mingle", "--without-gossip",
+        "-Q", ",".join(queue.name for queue in app.conf.task_queues), "--without-heartbeat", "--without-mingle",
+        "--without-gossip",
         "--loglevel=WARNING",
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL)
