@@ -62,3 +62,8 @@ CELERY_TASK_ROUTES = {
     task: {"queue": TEST_QUEUE_PREFIX + route["queue"]}
     for task, route in CELERY_TASK_ROUTES.items()  # noqa: F405
 }
+
+# The same for the cache: with Redis, one test process deleting its keys (the health check's remembered worker
+# answer, the throttles' counters) must not delete another's. A server a test starts inherits the worker's name.
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405

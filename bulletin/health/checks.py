@@ -216,7 +216,9 @@ class Worker(HealthCheck):
     ping: Ping = dataclasses.field(default_factory=_ping, repr=False)
     # The whole check: the ping, then the question about queues (which ends as soon as every worker answered).
     timeout: datetime.timedelta = dataclasses.field(
-        default_factory=lambda: datetime.timedelta(seconds=2 * _ping_seconds()), repr=False
+        # The ping waits its whole timeout, then the queues are asked: room for both, and for a busy machine's
+        # slow file-system broker (6 s there timed out under the test suite's load).
+        default_factory=lambda: datetime.timedelta(seconds=2 * _ping_seconds() + 3), repr=False
     )
 
     async def run(self):
