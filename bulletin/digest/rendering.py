@@ -47,12 +47,6 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", html.escape(text or "", quote=False))
 
 
-def markdown_as_text(markdown: str) -> str:
-    """The Markdown made pleasant as a plain-text e-mail: no escapes, entities or <del> tags."""
-    text = re.sub(r"</?del>", "~~", markdown)
-    return html.unescape(re.sub(r"\\([\\`*_\[\]#|~])", r"\1", text))
-
-
 def section_title(section: Section) -> str:
     return str(SECTION_TITLES.get(section.key, section.title))
 

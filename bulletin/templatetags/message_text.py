@@ -1,4 +1,4 @@
-"""Filters for the message templates (bulletin/messages.py): plain text from Markdown, and Slack's JSON."""
+"""Filters for the message templates (bulletin/messages.py): plain text from a stored rendering, and Slack's JSON."""
 
 import json
 
@@ -6,15 +6,15 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from bulletin.messages import slack_escape
-from changes.rendering import markdown_as_plain_text
+from changes.rendering import html_as_plain_text
 
 register = template.Library()
 
 
 @register.filter
-def plain(markdown: str) -> str:
-    """A change's Markdown as a person reads it in a text e-mail or in Slack: no ** or tags."""
-    return markdown_as_plain_text(markdown or "")
+def plain_html(html: str) -> str:
+    """A change's stored, sanitised rendering as plain text: cheaper than rendering its Markdown again."""
+    return html_as_plain_text(html or "")
 
 
 @register.filter
